@@ -1,0 +1,56 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { secureHeaders } from "hono/secure-headers";
+import { registerGetLiveness, registerGetReadiness } from "./domains/health";
+import type { AppEnv } from "./lib/context";
+import { handleError } from "./lib/handle-error";
+import { createRouter } from "./lib/openapi";
+import { bodyLimitFromConfig } from "./middleware/body-limit";
+import { corsFromConfig } from "./middleware/cors";
+import { init } from "./middleware/init";
+import { notFoundOrMethodNotAllowed } from "./middleware/method-not-allowed";
+import { requestId } from "./middleware/request-id";
+import { requestLog } from "./middleware/request-log";
+import { requireJson } from "./middleware/require-json";
+
+export const API_VERSION = "0.1.0";
+
+/** The whole HTTP surface. Order matters: see the comments at each step. */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+
+  app.use("*", requestId());
+  app.use("*", requestLog());
+  app.use(
+    "*",
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      referrerPolicy: "no-referrer",
+    }),
+  );
+
+  // Registered before `init` so liveness answers even when configuration is broken.
+  registerGetLiveness(app);
+
+  app.use("*", init());
+  app.use("*", corsFromConfig());
+  app.use("*", bodyLimitFromConfig());
+  app.use("*", requireJson());
+
+  registerGetReadiness(app);
+
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Coaching API",
+      version: API_VERSION,
+      description:
+        "API for students and admins of the coaching business. Errors are RFC 9457 " +
+        "problem+json bodies with a stable `code`.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+
+  app.notFound(notFoundOrMethodNotAllowed(app));
+  app.onError(handleError);
+  return app;
+}

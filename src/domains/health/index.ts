@@ -1,0 +1,2 @@
+export { registerGetLiveness } from "./routes/get-liveness";
+export { registerGetReadiness } from "./routes/get-readiness";

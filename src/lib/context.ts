@@ -1,0 +1,18 @@
+import type { Context } from "hono";
+import type { AppConfig } from "../env";
+import type { Services } from "../middleware/init";
+
+export interface AppVariables {
+  requestId: string;
+  config: AppConfig;
+  services: Services;
+  /** Set by the auth middleware once a caller is identified. */
+  userId?: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;

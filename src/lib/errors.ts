@@ -1,0 +1,91 @@
+/**
+ * The closed list of error codes. Each has one HTTP status and a stable, friendly title;
+ * clients branch on `code`, never on `detail`.
+ */
+export const errorCatalog = {
+  VALIDATION_FAILED: { status: 400, title: "The request is invalid" },
+  MALFORMED_REQUEST: { status: 400, title: "The request could not be read" },
+  UNAUTHENTICATED: { status: 401, title: "Authentication is required" },
+  FORBIDDEN: { status: 403, title: "You are not allowed to do this" },
+  NOT_FOUND: { status: 404, title: "The resource was not found" },
+  METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here" },
+  CONFLICT: { status: 409, title: "The request conflicts with the current state" },
+  PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
+  RATE_LIMITED: { status: 429, title: "Too many requests" },
+  INTERNAL_ERROR: { status: 500, title: "Something went wrong on our side" },
+  BAD_ENVIRONMENT: { status: 500, title: "The service is misconfigured" },
+  EXTERNAL_SERVICE_ERROR: { status: 502, title: "An upstream service failed" },
+  DEPENDENCY_UNAVAILABLE: { status: 503, title: "A dependency is unavailable" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+export const errorCodes = Object.keys(errorCatalog) as [ErrorCode, ...ErrorCode[]];
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  code: ErrorCode;
+  /** Safe to show to the client. */
+  detail?: string;
+  errors?: FieldError[];
+  /** Extra problem members (e.g. `dependency`, `policies`); must be safe to show. */
+  extensions?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** The one error type services throw. Transport-free: the status comes from the catalog. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string;
+  readonly errors?: FieldError[];
+  readonly extensions?: Record<string, unknown>;
+  readonly headers?: Record<string, string>;
+
+  constructor(opts: AppErrorOptions) {
+    super(opts.detail ?? errorCatalog[opts.code].title, { cause: opts.cause });
+    this.name = "AppError";
+    this.code = opts.code;
+    this.detail = opts.detail ?? errorCatalog[opts.code].title;
+    this.errors = opts.errors;
+    this.extensions = opts.extensions;
+    this.headers = opts.headers;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+}
+
+export const notFound = (detail = "The resource was not found.") =>
+  new AppError({ code: "NOT_FOUND", detail });
+export const conflict = (detail: string) => new AppError({ code: "CONFLICT", detail });
+export const forbidden = (detail = "You are not allowed to do this.") =>
+  new AppError({ code: "FORBIDDEN", detail });
+export const unauthenticated = (detail = "A valid access token is required.") =>
+  new AppError({ code: "UNAUTHENTICATED", detail });
+export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
+  new AppError({ code: "VALIDATION_FAILED", detail, errors });
+
+export function dependencyUnavailable(dependency: string, cause?: unknown, retryAfterSeconds = 5) {
+  return new AppError({
+    code: "DEPENDENCY_UNAVAILABLE",
+    detail: `The ${dependency} dependency is unavailable. Please retry shortly.`,
+    extensions: { dependency },
+    headers: { "Retry-After": String(retryAfterSeconds) },
+    cause,
+  });
+}
+
+export function externalServiceError(service: string, cause?: unknown) {
+  return new AppError({
+    code: "EXTERNAL_SERVICE_ERROR",
+    detail: `The ${service} service failed to answer correctly.`,
+    extensions: { service },
+    cause,
+  });
+}

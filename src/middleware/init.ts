@@ -1,0 +1,60 @@
+import type { MiddlewareHandler } from "hono";
+import { createDb, type Database, type DbHandle } from "../db/client";
+import type { RateLimiter } from "../durable-objects/rate-limiter";
+import { loadConfig } from "../env";
+import type { AppEnv } from "../lib/context";
+import { AppError } from "../lib/errors";
+import { createLogger, type Logger } from "../lib/logger";
+
+/** Per-request services. Built once per request; the database connects only when first used. */
+export interface Services {
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly cache: KVNamespace;
+  readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
+}
+
+export function init(): MiddlewareHandler<AppEnv> {
+  return async function initMiddleware(c, next) {
+    const loaded = loadConfig(c.env);
+    if (!loaded.ok) {
+      throw new AppError({
+        code: "BAD_ENVIRONMENT",
+        detail: "The service is misconfigured. The operators have been notified.",
+      });
+    }
+    const config = loaded.config;
+    c.set("config", config);
+    const logger = createLogger(config.LOG_LEVEL, { requestId: c.get("requestId") });
+    let handle: DbHandle | undefined;
+    c.set("services", {
+      get db() {
+        handle ??= createDb({
+          url: config.DATABASE_URL,
+          wsProxy: config.NEON_WS_PROXY,
+          timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+          onError: (err) =>
+            logger.warn("database client error", {
+              error: err instanceof Error ? err.name : "unknown",
+            }),
+        });
+        return handle.db;
+      },
+      logger,
+      cache: c.env.CACHE,
+      rateLimiter: c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>,
+    });
+    try {
+      await next();
+    } finally {
+      if (handle) {
+        const close = handle.close();
+        try {
+          c.executionCtx.waitUntil(close);
+        } catch {
+          await close;
+        }
+      }
+    }
+  };
+}

@@ -1,0 +1,31 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../lib/context";
+import { AppError } from "../lib/errors";
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * A request that carries a body must say it is JSON: otherwise 415 instead of silently
+ * validating an empty object. Bodiless writes (e.g. logout-all) pass.
+ */
+export function requireJson(): MiddlewareHandler<AppEnv> {
+  return async function requireJsonMiddleware(c, next) {
+    if (WITH_BODY.has(c.req.method)) {
+      const length = c.req.header("Content-Length");
+      const hasBody =
+        (length !== undefined && length !== "0") ||
+        c.req.header("Transfer-Encoding") !== undefined ||
+        c.req.header("Content-Type") !== undefined;
+      const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
+      if (hasBody && !JSON_TYPE.test(mediaType)) {
+        throw new AppError({
+          code: "UNSUPPORTED_MEDIA_TYPE",
+          detail: "Send the request body as application/json.",
+          headers: { "Accept-Post": "application/json" },
+        });
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Runs in Node before any test file: starts Postgres (embedded, or DATABASE_URL), migrates a
+ * template database once, and starts the Neon WebSocket proxy and fake providers. Each test
+ * file then clones its own database from the template (test/support/setup.ts).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import {
+  enableLocalRuntimeLogin,
+  recreateDatabase,
+  runMigrations,
+  runtimeUrl,
+} from "../scripts/lib/db.ts";
+import { type LocalPostgres, startLocalPostgres } from "../scripts/lib/postgres.ts";
+import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
+import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
+import { startFakeSentry } from "./support/node/fake-sentry.ts";
+
+export const TEMPLATE_DB = "coaching_test_template";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplateDb: string;
+    pgRuntimeUrl: string;
+    wsProxy: string;
+    fakeSentryDsn: string;
+    fakeSentryUrl: string;
+    blackholePort: number;
+    closedPort: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  let local: LocalPostgres | undefined;
+  let dataDir: string | undefined;
+  let adminBase = process.env.DATABASE_URL;
+  if (!adminBase) {
+    dataDir = mkdtempSync(join(tmpdir(), "coaching-api-test-pg-"));
+    if (process.getuid?.() === 0) rmSync(dataDir, { recursive: true }); // recreated for postgres
+    local = await startLocalPostgres({
+      dataDir,
+      port: await unusedPort(),
+      ephemeral: true,
+      log: (l) => console.log(`[test-db] ${l}`),
+    });
+    adminBase = local.adminUrl();
+  }
+  try {
+    return await prepare(project, adminBase, async () => {
+      if (local) await local.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+  } catch (err) {
+    if (local) await local.stop().catch(() => undefined);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function prepare(project: TestProject, adminBase: string, stopDatabase: () => Promise<void>) {
+  const started = Date.now();
+  const admin = (db: string) => {
+    const u = new URL(adminBase);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  await recreateDatabase(admin("postgres"), TEMPLATE_DB);
+  await runMigrations(admin(TEMPLATE_DB));
+  await enableLocalRuntimeLogin(admin("postgres"));
+
+  const proxy = await startWsProxy(0);
+  const sentry = await startFakeSentry();
+  const blackhole = await startBlackhole();
+
+  project.provide("pgAdminUrl", admin("postgres"));
+  project.provide("pgTemplateDb", TEMPLATE_DB);
+  project.provide("pgRuntimeUrl", runtimeUrl(admin(TEMPLATE_DB)));
+  project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
+  project.provide("fakeSentryDsn", sentry.dsn);
+  project.provide("fakeSentryUrl", `http://127.0.0.1:${sentry.port}`);
+  project.provide("blackholePort", blackhole.port);
+  project.provide("closedPort", await unusedPort());
+  console.log(`[test-db] Postgres ready and template migrated in ${Date.now() - started} ms`);
+
+  return async () => {
+    await Promise.allSettled([proxy.close(), sentry.close(), blackhole.close()]);
+    await stopDatabase();
+  };
+}

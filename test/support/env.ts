@@ -1,0 +1,12 @@
+import { env } from "cloudflare:workers";
+
+/** Bindings the test config adds on top of the Worker's own (see vitest.config.ts). */
+export interface TestBindings extends Env {
+  TEST_PG_ADMIN_URL: string;
+  TEST_PG_TEMPLATE_DB: string;
+  TEST_FAKE_SENTRY_URL: string;
+  TEST_BLACKHOLE_PORT: string;
+  TEST_CLOSED_PORT: string;
+}
+
+export const testEnv = env as unknown as TestBindings;

@@ -1,0 +1,33 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      main: "./src/index.ts",
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ENVIRONMENT: "test",
+          // Overridden per test file by the harness with that file's own database clone.
+          DATABASE_URL: inject("pgRuntimeUrl"),
+          NEON_WS_PROXY: inject("wsProxy"),
+          SENTRY_DSN: inject("fakeSentryDsn"),
+          LOG_LEVEL: "warn",
+          TEST_PG_ADMIN_URL: inject("pgAdminUrl"),
+          TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),
+          TEST_FAKE_SENTRY_URL: inject("fakeSentryUrl"),
+          TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
+          TEST_CLOSED_PORT: String(inject("closedPort")),
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    setupFiles: ["./test/support/setup.ts"],
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+  },
+});
