@@ -1,12 +1,358 @@
 import { DurableObject } from "cloudflare:workers";
+import {
+  type Evaluation,
+  type GcraState,
+  gcra,
+  type SlidingWindowState,
+  slidingWindow,
+} from "../lib/rate-limit/algorithms";
+import type {
+  Algorithm,
+  LimitResult,
+  LimitSpec,
+  LimitState,
+  ObjectState,
+  Override,
+} from "../lib/rate-limit/types";
+
+export interface CheckRequest {
+  limits: LimitSpec[];
+  /** Injected clock (ms since epoch) for tests; production leaves it unset. */
+  now?: number;
+}
+
+export interface CheckResult {
+  allowed: boolean;
+  limits: LimitResult[];
+  /** The time the object decided at: refunds use it to find the window they consumed in. */
+  at: number;
+}
+
+export interface RefundRequest {
+  limits: LimitSpec[];
+  /** `CheckResult.at` of the admitted check being undone. */
+  at: number;
+}
+
+interface Row extends Record<string, SqlStorageValue> {
+  key: string;
+  name: string;
+  algorithm: string;
+  window_ms: number;
+  limit_value: number;
+  window_start: number;
+  prev_count: number;
+  curr_count: number;
+  tat: number;
+  expires_at: number;
+}
+
+interface OverrideRow extends Record<string, SqlStorageValue> {
+  limit_value: number | null;
+  multiplier: number | null;
+  blocked_until: number | null;
+  expires_at: number;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS rl_state (
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    window_ms INTEGER NOT NULL,
+    limit_value INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    prev_count REAL NOT NULL,
+    curr_count REAL NOT NULL,
+    tat REAL NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key, name)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS rl_override (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    limit_value INTEGER,
+    multiplier REAL,
+    blocked_until INTEGER,
+    expires_at INTEGER NOT NULL
+  );
+`;
+
+const UPSERT = `
+  INSERT INTO rl_state
+    (key, name, algorithm, window_ms, limit_value, window_start, prev_count, curr_count, tat, expires_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (key, name) DO UPDATE SET
+    algorithm = excluded.algorithm, window_ms = excluded.window_ms,
+    limit_value = excluded.limit_value,
+    window_start = excluded.window_start, prev_count = excluded.prev_count,
+    curr_count = excluded.curr_count, tat = excluded.tat, expires_at = excluded.expires_at
+`;
 
 /**
- * Distributed rate limiter, one object per identity key. The limiting algorithms land with the
- * rate-limiting issue; the binding, the SQLite-backed class migration and the readiness ping
- * exist from the start so deployments never need a class rename.
+ * Distributed rate limiter, one object per identity key (the caller picks `idFromName(key)`).
+ *
+ * Storage is the synchronous SQLite API: a check reads its rows, decides every limit and writes
+ * the results in one synchronous turn, so no other request can interleave (exact under
+ * concurrency without relying on input gates), and state survives eviction.
  */
 export class RateLimiter extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private schemaReady = false;
+  // Only this instance writes the alarm, so memory knows whether one is pending.
+  private alarmPending = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+  }
+
   async ping(): Promise<{ ok: true; at: number }> {
     return { ok: true, at: Date.now() };
   }
+
+  /** Evaluates every limit; consumes from all of them only if all allow. */
+  check(request: CheckRequest): CheckResult {
+    const now = request.now ?? Date.now();
+    this.ensureSchema();
+    const override = this.activeOverride(now);
+    const evaluations = request.limits.map((spec) => {
+      const limit = effectiveLimit(spec.limit, override);
+      const row = this.readRow(spec.key, spec.name);
+      return { spec, limit, evaluation: evaluate(spec, limit, row, now) };
+    });
+    const blockedMs =
+      override?.blockedUntil !== undefined && override.blockedUntil > now
+        ? override.blockedUntil - now
+        : 0;
+    const allowed = blockedMs === 0 && evaluations.every((e) => e.evaluation.allowed);
+
+    if (allowed) {
+      this.ctx.storage.transactionSync(() => {
+        for (const { spec, limit, evaluation } of evaluations) {
+          if (spec.cost > 0) this.writeRow(spec, limit, evaluation);
+        }
+      });
+      this.ensureAlarm(evaluations.map((e) => e.evaluation.expiresAt));
+    }
+
+    return {
+      allowed,
+      at: now,
+      limits: evaluations.map(({ spec, limit, evaluation }) => {
+        const limitAllowed = evaluation.allowed && blockedMs === 0;
+        return {
+          name: spec.name,
+          limit,
+          windowMs: spec.windowMs,
+          remaining: blockedMs > 0 ? 0 : evaluation.remaining,
+          resetMs: Math.max(evaluation.resetMs, blockedMs),
+          retryAfterMs: limitAllowed ? 0 : Math.max(evaluation.retryAfterMs, blockedMs),
+          allowed: limitAllowed,
+        };
+      }),
+    };
+  }
+
+  /**
+   * Gives back what an admitted check consumed. The client calls it when a check spanning
+   * several objects was admitted here but denied elsewhere.
+   */
+  refund(request: RefundRequest): void {
+    this.ensureSchema();
+    this.ctx.storage.transactionSync(() => {
+      for (const spec of request.limits) {
+        const row = this.readRow(spec.key, spec.name);
+        if (!row || spec.cost <= 0) continue;
+        if (row.algorithm === "gcra") {
+          const interval = row.window_ms / Math.max(1, row.limit_value);
+          row.tat = Math.max(row.tat - spec.cost * interval, 0);
+        } else {
+          const start = request.at - (request.at % row.window_ms);
+          if (row.window_start === start) {
+            row.curr_count = Math.max(0, row.curr_count - spec.cost);
+          } else if (row.window_start === start + row.window_ms) {
+            row.prev_count = Math.max(0, row.prev_count - spec.cost);
+          }
+        }
+        this.sql.exec(
+          "UPDATE rl_state SET prev_count = ?, curr_count = ?, tat = ? WHERE key = ? AND name = ?",
+          row.prev_count,
+          row.curr_count,
+          row.tat,
+          row.key,
+          row.name,
+        );
+      }
+    });
+  }
+
+  /** Current state of this identity's counters (optionally only the named ones). */
+  getState(names?: string[], now: number = Date.now()): ObjectState {
+    this.ensureSchema();
+    const rows = this.sql.exec<Row>("SELECT * FROM rl_state ORDER BY key, name").toArray();
+    const limits: LimitState[] = rows
+      .filter((row) => !names || names.includes(row.name))
+      .map((row) => ({
+        key: row.key,
+        name: row.name,
+        algorithm: row.algorithm as Algorithm,
+        windowMs: row.window_ms,
+        used: currentUse(row, now),
+        expiresAt: row.expires_at,
+      }));
+    return { limits, override: this.readOverride() };
+  }
+
+  /** Deletes counters (all, or the named ones). Overrides are kept: clear them explicitly. */
+  reset(names?: string[]): { deleted: number } {
+    this.ensureSchema();
+    if (!names) return { deleted: this.sql.exec("DELETE FROM rl_state").rowsWritten };
+    let deleted = 0;
+    for (const name of names) {
+      deleted += this.sql.exec("DELETE FROM rl_state WHERE name = ?", name).rowsWritten;
+    }
+    return { deleted };
+  }
+
+  setOverride(override: Override): Override {
+    if (!Number.isFinite(override.expiresAt)) throw new RangeError("expiresAt must be a time");
+    this.ensureSchema();
+    this.sql.exec(
+      `INSERT INTO rl_override (id, limit_value, multiplier, blocked_until, expires_at)
+       VALUES (1, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET limit_value = excluded.limit_value,
+         multiplier = excluded.multiplier, blocked_until = excluded.blocked_until,
+         expires_at = excluded.expires_at`,
+      override.limit ?? null,
+      override.multiplier ?? null,
+      override.blockedUntil ?? null,
+      override.expiresAt,
+    );
+    this.ensureAlarm([override.expiresAt]);
+    return override;
+  }
+
+  clearOverride(): void {
+    this.ensureSchema();
+    this.sql.exec("DELETE FROM rl_override");
+  }
+
+  /** Deletes state nobody can observe any more; once nothing is left the object is empty. */
+  override async alarm(): Promise<void> {
+    this.alarmPending = false;
+    this.ensureSchema();
+    const now = Date.now();
+    this.sql.exec("DELETE FROM rl_state WHERE expires_at <= ?", now);
+    this.sql.exec("DELETE FROM rl_override WHERE expires_at <= ?", now);
+    const next = this.sql
+      .exec<{ at: number | null }>(
+        `SELECT max(at) AS at FROM (
+           SELECT max(expires_at) AS at FROM rl_state
+           UNION ALL SELECT max(expires_at) AS at FROM rl_override)`,
+      )
+      .one().at;
+    if (next === null) {
+      await this.ctx.storage.deleteAll();
+      this.schemaReady = false;
+      return;
+    }
+    this.ensureAlarm([next]);
+  }
+
+  private ensureSchema() {
+    if (this.schemaReady) return;
+    this.sql.exec(SCHEMA);
+    this.schemaReady = true;
+  }
+
+  // One pending alarm is enough: when it fires it reschedules itself for whatever remains.
+  private ensureAlarm(expiries: number[]) {
+    if (this.alarmPending || expiries.length === 0) return;
+    this.alarmPending = true;
+    // Real clock, not the injected one: an alarm is a wall-clock event.
+    void this.ctx.storage.setAlarm(Math.max(Date.now(), ...expiries) + 1_000);
+  }
+
+  private readRow(key: string, name: string): Row | undefined {
+    return this.sql
+      .exec<Row>("SELECT * FROM rl_state WHERE key = ? AND name = ?", key, name)
+      .toArray()[0];
+  }
+
+  private writeRow(
+    spec: LimitSpec,
+    limit: number,
+    evaluation: Evaluation<SlidingWindowState | GcraState>,
+  ) {
+    const next = evaluation.next;
+    const sliding = "windowStart" in next ? next : undefined;
+    this.sql.exec(
+      UPSERT,
+      spec.key,
+      spec.name,
+      spec.algorithm,
+      spec.windowMs,
+      limit,
+      sliding?.windowStart ?? 0,
+      sliding?.prev ?? 0,
+      sliding?.curr ?? 0,
+      "tat" in next ? next.tat : 0,
+      evaluation.expiresAt,
+    );
+  }
+
+  private readOverride(): Override | null {
+    const row = this.sql
+      .exec<OverrideRow>(
+        "SELECT limit_value, multiplier, blocked_until, expires_at FROM rl_override",
+      )
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      ...(row.limit_value !== null ? { limit: row.limit_value } : {}),
+      ...(row.multiplier !== null ? { multiplier: row.multiplier } : {}),
+      ...(row.blocked_until !== null ? { blockedUntil: row.blocked_until } : {}),
+      expiresAt: row.expires_at,
+    };
+  }
+
+  private activeOverride(now: number): Override | null {
+    const override = this.readOverride();
+    return override && override.expiresAt > now ? override : null;
+  }
+}
+
+function effectiveLimit(limit: number, override: Override | null): number {
+  if (override?.limit !== undefined) return override.limit;
+  if (override?.multiplier !== undefined) return Math.floor(limit * override.multiplier);
+  return limit;
+}
+
+function evaluate(spec: LimitSpec, limit: number, row: Row | undefined, now: number) {
+  // A row written under another algorithm or window length means the policy changed: start over.
+  const matching =
+    row && row.algorithm === spec.algorithm && row.window_ms === spec.windowMs ? row : undefined;
+  if (spec.algorithm === "gcra") {
+    return gcra(matching && { tat: matching.tat }, limit, spec.windowMs, spec.cost, now);
+  }
+  const state = matching && {
+    windowStart: matching.window_start,
+    prev: matching.prev_count,
+    curr: matching.curr_count,
+  };
+  return slidingWindow(state, limit, spec.windowMs, spec.cost, now);
+}
+
+function currentUse(row: Row, now: number): number {
+  if (row.algorithm === "gcra") {
+    return (Math.max(0, row.tat - now) * row.limit_value) / row.window_ms;
+  }
+  const start = now - (now % row.window_ms);
+  if (row.window_start >= start) {
+    return (row.prev_count * (row.window_ms - (now - start))) / row.window_ms + row.curr_count;
+  }
+  if (row.window_start === start - row.window_ms) {
+    return (row.curr_count * (row.window_ms - (now - start))) / row.window_ms;
+  }
+  return 0;
 }
