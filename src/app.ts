@@ -28,11 +28,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
 
+  app.use("*", corsFromConfig());
+
   // Registered before `init` so liveness answers even when configuration is broken.
   registerGetLiveness(app);
 
   app.use("*", init());
-  app.use("*", corsFromConfig());
   app.use("*", bodyLimitFromConfig());
   app.use("*", requireJson());
 

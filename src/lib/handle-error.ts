@@ -70,7 +70,7 @@ function reportServerFault(
     severity: appError.status === 503 ? "warning" : "error",
     code: appError.code,
     status: appError.status,
-    message: `${error.name}: ${error.message}`,
+    message: describeChain(error),
     stack: error.stack,
     route,
     method: c.req.method,
@@ -94,4 +94,14 @@ export function redactQueryParams(err: Error): Error {
   copy.name = err.name;
   copy.stack = err.stack?.replace(err.message, message);
   return copy;
+}
+
+/** "Name: message" for the error and its causes (driver errors hide behind Drizzle's). */
+function describeChain(err: Error): string {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+    parts.push(`${e.name}: ${e.message}`);
+    e = e.cause;
+  }
+  return parts.join(" <- caused by ");
 }

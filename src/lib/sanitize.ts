@@ -1,4 +1,7 @@
-import { FilterXSS, type IWhiteList, safeAttrValue } from "xss";
+import xss, { type IWhiteList } from "xss";
+
+// xss is CommonJS: named imports are not detected by every bundler, the default export is.
+const { FilterXSS, safeAttrValue } = xss as unknown as typeof import("xss");
 
 // js-xss is pure string processing (no DOM), so it runs in Workers. Allow-list of formatting
 // tags a tutor or support agent needs; everything else is escaped, script-like bodies dropped.

@@ -12,9 +12,9 @@ export const route = createRoute({
   tags: ["Health"],
   summary: "Readiness: Postgres, KV and the Durable Object answer",
   responses: {
+    ...errorResponses(),
     200: jsonContent(ReadinessSchema, "Every dependency answered"),
     503: jsonContent(ReadinessSchema, "At least one dependency failed; `failed` names them"),
-    ...errorResponses(),
   },
 });
 
