@@ -182,6 +182,7 @@ describe("server faults", () => {
     expect(envelopes).toHaveLength(1);
     const envelope = envelopes[0]?.body ?? "";
     expect(envelope).toContain(body.requestId);
+    expect(envelope).toContain('"environment":"test"');
     expect(envelope).not.toContain("super-secret-token-value");
     expect(envelope).not.toContain("cookie-secret");
 
