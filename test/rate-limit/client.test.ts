@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
 import { AppError } from "../../src/lib/errors";
 import {
@@ -51,6 +51,12 @@ const limit = (overrides: Partial<Limit> = {}): Limit => ({
 });
 
 describe("rate limit client", () => {
+  // The first object call of a test file loads the Worker's modules (seconds in the test pool):
+  // done here so it cannot trip the client's 2 s timeout inside a test.
+  beforeAll(async () => {
+    await ns.get(ns.idFromName("warm-up")).ping();
+  });
+
   it("fails open when the object throws and the policy says open", async () => {
     const client = new DurableObjectRateLimitClient(throwingNamespace(), { cache: null });
     const decision = await client.check("k", [limit()], { failureMode: "open" });
