@@ -17,6 +17,7 @@ export default defineConfig({
           TEST_PG_ADMIN_URL: inject("pgAdminUrl"),
           TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),
           TEST_FAKE_SENTRY_URL: inject("fakeSentryUrl"),
+          TEST_FAKE_EMAIL_URL: inject("fakeEmailUrl"),
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
         },

@@ -16,6 +16,7 @@ import {
 import { type LocalPostgres, startLocalPostgres } from "../scripts/lib/postgres.ts";
 import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
 import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
+import { startFakeEmail } from "./support/node/fake-email.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
 
 export const TEMPLATE_DB = "coaching_test_template";
@@ -28,6 +29,7 @@ declare module "vitest" {
     wsProxy: string;
     fakeSentryDsn: string;
     fakeSentryUrl: string;
+    fakeEmailUrl: string;
     blackholePort: number;
     closedPort: number;
   }
@@ -74,6 +76,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   const proxy = await startWsProxy(0);
   const sentry = await startFakeSentry();
   const blackhole = await startBlackhole();
+  const email = await startFakeEmail();
 
   project.provide("pgAdminUrl", admin("postgres"));
   project.provide("pgTemplateDb", TEMPLATE_DB);
@@ -81,12 +84,13 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
   project.provide("fakeSentryDsn", sentry.dsn);
   project.provide("fakeSentryUrl", `http://127.0.0.1:${sentry.port}`);
+  project.provide("fakeEmailUrl", email.url);
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
   console.log(`[test-db] Postgres ready and template migrated in ${Date.now() - started} ms`);
 
   return async () => {
-    await Promise.allSettled([proxy.close(), sentry.close(), blackhole.close()]);
+    await Promise.allSettled([proxy.close(), sentry.close(), blackhole.close(), email.close()]);
     await stopDatabase();
   };
 }

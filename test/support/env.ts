@@ -5,6 +5,7 @@ export interface TestBindings extends Env {
   TEST_PG_ADMIN_URL: string;
   TEST_PG_TEMPLATE_DB: string;
   TEST_FAKE_SENTRY_URL: string;
+  TEST_FAKE_EMAIL_URL: string;
   TEST_BLACKHOLE_PORT: string;
   TEST_CLOSED_PORT: string;
 }
