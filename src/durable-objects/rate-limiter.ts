@@ -1,8 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import {
+  type AlgorithmState,
+  consume,
   type Evaluation,
+  evaluateAlgorithm,
   type GcraState,
   gcra,
+  limitResult,
   type SlidingWindowState,
   slidingWindow,
 } from "../lib/rate-limit/algorithms";
@@ -32,6 +36,31 @@ export interface RefundRequest {
   limits: LimitSpec[];
   /** `CheckResult.at` of the admitted check being undone. */
   at: number;
+}
+
+/** A limit in a fast-mode reconcile: `consumed` units were already admitted by an isolate. */
+export interface ReconcileLimit extends LimitSpec {
+  consumed: number;
+}
+
+export interface ReconcileRequest {
+  /** `cost` is checked (all-or-nothing, as in `check`); `consumed` is recorded unconditionally. */
+  limits: ReconcileLimit[];
+  now?: number;
+}
+
+/** The object's authoritative state of one limit, for an isolate to adopt as its local model. */
+export interface LimitSnapshot {
+  name: string;
+  /** Effective limit (after any override). */
+  limit: number;
+  state: AlgorithmState | null;
+}
+
+export interface ReconcileResult extends CheckResult {
+  snapshots: LimitSnapshot[];
+  /** An override's block (ms since epoch), or null. */
+  blockedUntil: number | null;
 }
 
 interface Row extends Record<string, SqlStorageValue> {
@@ -150,6 +179,68 @@ export class RateLimiter extends DurableObject<Env> {
           allowed: limitAllowed,
         };
       }),
+    };
+  }
+
+  /**
+   * Fast mode's sync: records units isolates admitted on their own, then (when a limit has a
+   * `cost`) decides one request exactly like `check`, all in one synchronous transaction, and
+   * returns the resulting state so the isolate can adopt it.
+   */
+  reconcile(request: ReconcileRequest): ReconcileResult {
+    const now = request.now ?? Date.now();
+    this.ensureSchema();
+    const override = this.activeOverride(now);
+    const blockedUntil =
+      override?.blockedUntil !== undefined && override.blockedUntil > now
+        ? override.blockedUntil
+        : null;
+    const blockedMs = blockedUntil === null ? 0 : blockedUntil - now;
+    const expiries: number[] = [];
+    const result = this.ctx.storage.transactionSync(() => {
+      const current = request.limits.map((spec) => {
+        const limit = effectiveLimit(spec.limit, override);
+        let state = stateOf(spec, this.readRow(spec.key, spec.name));
+        if (spec.consumed > 0) {
+          const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
+          state = used.next;
+          this.writeState(spec, limit, used.next, used.expiresAt);
+          expiries.push(used.expiresAt);
+        }
+        const evaluation = evaluateAlgorithm(
+          spec.algorithm,
+          state,
+          limit,
+          spec.windowMs,
+          spec.cost,
+          now,
+        );
+        return { spec, limit, state, evaluation };
+      });
+      const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
+      if (allowed) {
+        for (const c of current) {
+          if (c.spec.cost <= 0) continue;
+          c.state = c.evaluation.next;
+          this.writeState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt);
+          expiries.push(c.evaluation.expiresAt);
+        }
+      }
+      return { allowed, current };
+    });
+    this.ensureAlarm(expiries);
+    return {
+      allowed: result.allowed,
+      at: now,
+      blockedUntil,
+      snapshots: result.current.map((c) => ({
+        name: c.spec.name,
+        limit: c.limit,
+        state: c.state ?? null,
+      })),
+      limits: result.current.map(({ spec, limit, evaluation }) =>
+        limitResult(spec, limit, evaluation, blockedMs),
+      ),
     };
   }
 
@@ -301,6 +392,23 @@ export class RateLimiter extends DurableObject<Env> {
     );
   }
 
+  private writeState(spec: LimitSpec, limit: number, state: AlgorithmState, expiresAt: number) {
+    const sliding = "windowStart" in state ? state : undefined;
+    this.sql.exec(
+      UPSERT,
+      spec.key,
+      spec.name,
+      spec.algorithm,
+      spec.windowMs,
+      limit,
+      sliding?.windowStart ?? 0,
+      sliding?.prev ?? 0,
+      sliding?.curr ?? 0,
+      "tat" in state ? state.tat : 0,
+      expiresAt,
+    );
+  }
+
   private readOverride(): Override | null {
     const row = this.sql
       .exec<OverrideRow>(
@@ -326,6 +434,13 @@ function effectiveLimit(limit: number, override: Override | null): number {
   if (override?.limit !== undefined) return override.limit;
   if (override?.multiplier !== undefined) return Math.floor(limit * override.multiplier);
   return limit;
+}
+
+/** A stored row as algorithm state, or undefined when the policy's algorithm or window changed. */
+function stateOf(spec: LimitSpec, row: Row | undefined): AlgorithmState | undefined {
+  if (!row || row.algorithm !== spec.algorithm || row.window_ms !== spec.windowMs) return undefined;
+  if (spec.algorithm === "gcra") return { tat: row.tat };
+  return { windowStart: row.window_start, prev: row.prev_count, curr: row.curr_count };
 }
 
 function evaluate(spec: LimitSpec, limit: number, row: Row | undefined, now: number) {

@@ -1,3 +1,5 @@
+import type { LimitResult } from "./types";
+
 /**
  * The two limiting algorithms as pure functions of (stored state, limit, now). No I/O and no
  * clock of their own, so the Durable Object can run them synchronously between its read and its
@@ -121,5 +123,75 @@ export function gcra(
     retryAfterMs: allowed ? 0 : Math.ceil(candidate - now - windowMs - EPSILON),
     next: { tat: after },
     expiresAt: Math.ceil(after),
+  };
+}
+
+export type AlgorithmState = SlidingWindowState | GcraState;
+
+/** `slidingWindow` or `gcra` by name, for callers that hold either state (fast mode). */
+export function evaluateAlgorithm(
+  algorithm: "sliding-window" | "gcra",
+  state: AlgorithmState | undefined,
+  limit: number,
+  windowMs: number,
+  cost: number,
+  now: number,
+): Evaluation<AlgorithmState> {
+  if (algorithm === "gcra") {
+    return gcra(state && "tat" in state ? state : undefined, limit, windowMs, cost, now);
+  }
+  const sliding = state && "windowStart" in state ? state : undefined;
+  return slidingWindow(sliding, limit, windowMs, cost, now);
+}
+
+/**
+ * Records `cost` units that were already admitted elsewhere (fast mode's isolates), even past
+ * the limit: the object must count what was let through, or the next window would forget it.
+ */
+export function consume(
+  algorithm: "sliding-window" | "gcra",
+  state: AlgorithmState | undefined,
+  limit: number,
+  windowMs: number,
+  cost: number,
+  now: number,
+): { next: AlgorithmState; expiresAt: number } {
+  if (algorithm === "gcra") {
+    const tat = state && "tat" in state ? state.tat : now;
+    if (limit <= 0) return { next: { tat }, expiresAt: Math.ceil(tat) };
+    const next = Math.max(tat, now) + cost * (windowMs / limit);
+    return { next: { tat: next }, expiresAt: Math.ceil(next) };
+  }
+  const w = windowMs;
+  const start = now - (now % w);
+  let prev = 0;
+  let curr = 0;
+  if (state && "windowStart" in state) {
+    if (state.windowStart >= start) {
+      prev = state.prev;
+      curr = state.curr;
+    } else if (state.windowStart === start - w) {
+      prev = state.curr;
+    }
+  }
+  return { next: { windowStart: start, prev, curr: curr + cost }, expiresAt: start + 2 * w };
+}
+
+/** A decision on one limit as callers see it (`check`, `reconcile` and fast mode alike). */
+export function limitResult(
+  spec: { name: string; windowMs: number },
+  limit: number,
+  evaluation: Evaluation<AlgorithmState>,
+  blockedMs: number,
+): LimitResult {
+  const allowed = evaluation.allowed && blockedMs === 0;
+  return {
+    name: spec.name,
+    limit,
+    windowMs: spec.windowMs,
+    remaining: blockedMs > 0 ? 0 : evaluation.remaining,
+    resetMs: Math.max(evaluation.resetMs, blockedMs),
+    retryAfterMs: allowed ? 0 : Math.max(evaluation.retryAfterMs, blockedMs),
+    allowed,
   };
 }

@@ -7,6 +7,8 @@ export interface CheckOptions {
   failureMode?: FailureMode;
   /** Injected clock for tests (ms since epoch), passed to the Durable Object. */
   now?: number;
+  /** Keeps off-request-path work (fast mode's syncs) alive after the response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 export interface RateLimitClient {
@@ -90,6 +92,12 @@ export class DenialCache {
 
   forget(cacheKey: string) {
     this.entries.delete(cacheKey);
+  }
+
+  /** Forgets every denial checked under `key` (after an operator's reset or override). */
+  forgetObject(key: string) {
+    const prefix = `${JSON.stringify([key]).slice(0, -1)},`;
+    for (const k of this.entries.keys()) if (k.startsWith(prefix)) this.entries.delete(k);
   }
 
   clear() {
@@ -216,4 +224,17 @@ function denialCacheKey(key: string, specs: LimitSpec[]): string {
     key,
     specs.map((s) => [s.key, s.name, s.algorithm, s.limit, s.windowMs, s.cost]),
   ]);
+}
+
+/** Rejects after `ms` if `promise` has not settled (the caller applies its failure mode). */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`rate limiter gave no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
 }

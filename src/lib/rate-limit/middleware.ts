@@ -1,7 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { createDb } from "../../db/client";
+import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../context";
 import { AppError } from "../errors";
+import { type AnalyticsTarget, isolateAnalytics, type RateLimitAnalytics } from "./analytics";
 import { DurableObjectRateLimitClient, type RateLimitClient } from "./client";
+import { FastRateLimitClient } from "./fast";
 import { rateLimitHeaders, retryAfterSeconds } from "./headers";
 import {
   type Policies,
@@ -9,6 +13,7 @@ import {
   PolicyConfigError,
   type PolicyName,
   resolvePolicies,
+  syncBatchOf,
 } from "./policies";
 import type { Limit } from "./types";
 
@@ -23,10 +28,17 @@ export interface RateLimitOptions {
   extraKey?: { name: string; extract: Extract<string | undefined> };
   /** Units this request costs (default 1), e.g. by upload size class. */
   cost?: number | Extract<number>;
-  /** Replaces the Durable Object client (tests, or the no-op twin). */
-  client?: (c: Context<AppEnv>) => RateLimitClient;
+  /** Replaces the client the policy's mode picks (tests, or the no-op twin). */
+  client?: (c: Context<AppEnv>, policy: Policy) => RateLimitClient;
   /** Replaces the policies resolved from `RATE_LIMIT_POLICIES`. */
   policies?: Policies;
+  /**
+   * Counts allowed/denied per policy, key and minute into `rate_limit_counters`, flushed in
+   * batches off the request path (e.g. `analytics: analyticsFromConfig`). Unset: no analytics.
+   */
+  analytics?: (c: Context<AppEnv>) => AnalyticsTarget | undefined;
+  /** The isolate buffer analytics go to (tests pass their own). */
+  analyticsBuffer?: RateLimitAnalytics;
 }
 
 /**
@@ -39,7 +51,8 @@ export function rateLimit(
 ): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
     const policy = (opts.policies ?? policiesFromEnv(c.env))[policyName];
-    const client = opts.client?.(c) ?? new DurableObjectRateLimitClient(c.env.RATE_LIMITER);
+    const client = opts.client?.(c, policy) ?? defaultClient(c, policy);
+    const waitUntil = waitUntilOf(c);
     const identity = identityOf(c, policy);
     const cost = typeof opts.cost === "function" ? await opts.cost(c) : (opts.cost ?? 1);
     const limits: Limit[] = [limitOf(policy, policy.name, `${policy.name}:${identity}`, cost)];
@@ -51,7 +64,15 @@ export function rateLimit(
 
     const decision = await client.check(`${policy.name}:${identity}`, limits, {
       failureMode: policy.failureMode,
+      waitUntil,
     });
+    const target = opts.analytics?.(c);
+    if (target) {
+      // Short-circuited and locally decided denials are counted too: they never reach the object.
+      const buffer = opts.analyticsBuffer ?? isolateAnalytics;
+      buffer.record(policy.name, identity, decision.allowed);
+      buffer.maybeFlush(target, waitUntil);
+    }
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       const violated = decision.limits.filter((l) => !l.allowed).map((l) => l.name);
@@ -97,6 +118,45 @@ export function identityOf(c: Context<AppEnv>, policy: Pick<Policy, "key">): str
   if (userId) return `user:${userId}`;
   // Never X-Forwarded-For: clients can set it; Cloudflare sets CF-Connecting-IP itself.
   return `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
+}
+
+function defaultClient(c: Context<AppEnv>, policy: Policy): RateLimitClient {
+  const namespace = c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>;
+  if (policy.mode === "fast") {
+    return new FastRateLimitClient(namespace, { syncBatch: syncBatchOf(policy) });
+  }
+  return new DurableObjectRateLimitClient(namespace);
+}
+
+// `app.request()` without an execution context (tests) has none: the work then runs detached.
+function waitUntilOf(c: Context<AppEnv>): (promise: Promise<unknown>) => void {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return (promise) => {
+      promise.catch(() => undefined);
+    };
+  }
+}
+
+/**
+ * Analytics to this environment's database, with IPs hashed by the `RATE_LIMIT_IP_SALT`
+ * secret; without the secret, no analytics (raw IPs are never stored). Needs `init` first.
+ */
+export function analyticsFromConfig(c: Context<AppEnv>): AnalyticsTarget | undefined {
+  const salt = "RATE_LIMIT_IP_SALT" in c.env ? c.env.RATE_LIMIT_IP_SALT : undefined;
+  const config = c.get("config");
+  if (typeof salt !== "string" || salt.length < 16 || !config) return undefined;
+  return {
+    ipSalt: salt,
+    connect: () =>
+      createDb({
+        url: config.DATABASE_URL,
+        wsProxy: config.NEON_WS_PROXY,
+        timeoutMs: Math.min(config.DB_QUERY_TIMEOUT_MS, 5_000),
+      }),
+  };
 }
 
 function limitOf(policy: Policy, name: string, key: string, cost: number): Limit {

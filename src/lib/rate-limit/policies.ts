@@ -1,5 +1,5 @@
 import * as z from "zod";
-import type { Algorithm, FailureMode } from "./types";
+import type { Algorithm, FailureMode, Mode } from "./types";
 
 /**
  * Who a policy counts: `user-or-ip` = the authenticated user id, else the client IP
@@ -15,6 +15,18 @@ export interface Policy {
   key: KeyKind;
   /** What happens when the limiter is unavailable: let traffic through, or answer 503. */
   failureMode: FailureMode;
+  /** `fast` only makes sense where an approximate answer is acceptable: fail-open policies. */
+  mode: Mode;
+  /**
+   * Fast mode: units an isolate may admit before the object has confirmed them (default: a
+   * tenth of the limit, at least 1). Bounds over-admission: ≤ syncBatch per isolate per window.
+   */
+  syncBatch?: number;
+}
+
+/** The fast-mode batch in effect for a policy. */
+export function syncBatchOf(policy: Pick<Policy, "limit" | "syncBatch">): number {
+  return policy.syncBatch ?? Math.max(1, Math.ceil(policy.limit / 10));
 }
 
 export const policyNames = ["api", "auth", "upload", "payment", "strict"] as const;
@@ -38,6 +50,7 @@ export const defaultPolicies: Policies = {
     algorithm: "gcra",
     key: "user-or-ip",
     failureMode: "open",
+    mode: "fast",
   },
   // Sliding window: no refill to exploit at a window edge; per IP, plus per account on login.
   auth: {
@@ -47,6 +60,7 @@ export const defaultPolicies: Policies = {
     algorithm: "sliding-window",
     key: "ip",
     failureMode: "closed",
+    mode: "exact",
   },
   // Uploads cost storage and processing and clients can retry a 503, so fail closed. Callers
   // may charge by size class through the middleware's `cost`.
@@ -57,6 +71,7 @@ export const defaultPolicies: Policies = {
     algorithm: "gcra",
     key: "user-or-ip",
     failureMode: "closed",
+    mode: "exact",
   },
   payment: {
     name: "payment",
@@ -65,6 +80,7 @@ export const defaultPolicies: Policies = {
     algorithm: "sliding-window",
     key: "user-or-ip",
     failureMode: "closed",
+    mode: "exact",
   },
   // Public (unauthenticated) writes such as contact or sign-up forms.
   strict: {
@@ -74,6 +90,7 @@ export const defaultPolicies: Policies = {
     algorithm: "sliding-window",
     key: "ip",
     failureMode: "closed",
+    mode: "exact",
   },
 };
 
@@ -88,11 +105,14 @@ const policyOverrideSchema = z.strictObject({
   algorithm: z.enum(["sliding-window", "gcra"]).optional(),
   key: z.enum(["user-or-ip", "ip"]).optional(),
   failureMode: z.enum(["open", "closed"]).optional(),
+  mode: z.enum(["exact", "fast"]).optional(),
+  syncBatch: z.number().int().positive().optional(),
 });
 
 /**
  * The `RATE_LIMIT_POLICIES` variable: JSON overriding any field of any policy, e.g.
- * `{"auth":{"limit":20},"api":{"windowMs":10000}}`. Unknown policies or fields are errors.
+ * `{"auth":{"limit":20},"api":{"windowMs":10000,"mode":"exact"}}`. Unknown policies or fields
+ * are errors.
  */
 export const policyOverridesSchema = z.partialRecord(z.enum(policyNames), policyOverrideSchema);
 

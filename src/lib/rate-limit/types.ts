@@ -46,12 +46,20 @@ export interface Decision {
   limits: LimitResult[];
   /**
    * `origin`: the Durable Object decided. `cache`: denied in this isolate by the short-circuit.
+   * `local`: fast mode decided in this isolate from its model of the object's state.
    * `fail-open`: the limiter failed and the policy lets traffic through. `noop`: no limiter.
    */
-  source: "origin" | "cache" | "fail-open" | "noop";
+  source: "origin" | "cache" | "local" | "fail-open" | "noop";
 }
 
 export type FailureMode = "open" | "closed";
+
+/**
+ * `exact`: the Durable Object decides every admission (only denials are short-circuited).
+ * `fast`: the isolate decides from a local model and syncs with the object in batches off the
+ * request path; over-admission is bounded by the sync batch per isolate (see fast.ts).
+ */
+export type Mode = "exact" | "fast";
 
 /** An operator's override for one identity, stored in its Durable Object. */
 export interface Override {
