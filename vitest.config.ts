@@ -14,6 +14,8 @@ export default defineConfig({
           NEON_WS_PROXY: inject("wsProxy"),
           SENTRY_DSN: inject("fakeSentryDsn"),
           LOG_LEVEL: "warn",
+          JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+          CURSOR_SECRET: "test-cursor-secret-0123456789abcdef0123456789ab",
           TEST_PG_ADMIN_URL: inject("pgAdminUrl"),
           TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),
           TEST_FAKE_SENTRY_URL: inject("fakeSentryUrl"),

@@ -59,9 +59,13 @@ CREATE POLICY users_admin_select ON users FOR SELECT TO app_runtime USING (app_i
 CREATE POLICY users_admin_update ON users FOR UPDATE TO app_runtime
   USING (app_is_admin()) WITH CHECK (app_is_admin());
 --> statement-breakpoint
--- Role and status changes are privileged whatever the row policy allowed.
+-- Role and status changes are privileged whatever the row policy allowed. Applies to the
+-- Worker's role; operators connected as the owner or a superuser act outside the app.
 CREATE OR REPLACE FUNCTION users_guard_privileged_columns() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_user <> 'app_runtime' THEN
+    RETURN NEW;
+  END IF;
   IF NEW.role IS DISTINCT FROM OLD.role AND app_role() NOT IN ('super_admin', 'system') THEN
     RAISE EXCEPTION 'only a super admin may change a role' USING ERRCODE = '42501';
   END IF;

@@ -75,6 +75,28 @@ process.on("SIGHUP", () => void shutdown(0, "stopping (terminal closed)"));
 // Last resort if something exits the process abruptly: never leave workerd behind.
 process.on("exit", () => killWrangler("SIGKILL"));
 
+/** Keys added to .dev.vars.example since .dev.vars was written are appended, values untouched. */
+function addMissingDevVars(devVars: string, example: string) {
+  const keysOf = (text: string) =>
+    new Set(
+      text
+        .split("\n")
+        .map((l) => /^([A-Z0-9_]+)=/.exec(l)?.[1])
+        .filter(Boolean),
+    );
+  const current = readFileSync(devVars, "utf8");
+  const have = keysOf(current);
+  const missing = readFileSync(example, "utf8")
+    .split("\n")
+    .filter((l) => {
+      const key = /^([A-Z0-9_]+)=/.exec(l)?.[1];
+      return key !== undefined && !have.has(key);
+    });
+  if (missing.length === 0) return;
+  writeFileSync(devVars, `${current.replace(/\n?$/, "\n")}${missing.join("\n")}\n`);
+  log(`added to .dev.vars from the example: ${missing.map((l) => l.split("=")[0]).join(", ")}`);
+}
+
 const wranglerPidFile = join(root, ".data", "wrangler.pgid");
 
 /** A SIGKILLed `npm run dev` leaves wrangler's process group behind: stop it before starting. */
@@ -103,9 +125,12 @@ async function main() {
   mkdirSync(join(root, ".data"), { recursive: true });
   await stopStaleWrangler();
   const devVars = join(root, ".dev.vars");
+  const example = join(root, ".dev.vars.example");
   if (!existsSync(devVars)) {
-    copyFileSync(join(root, ".dev.vars.example"), devVars);
+    copyFileSync(example, devVars);
     log("wrote .dev.vars from .dev.vars.example");
+  } else {
+    addMissingDevVars(devVars, example);
   }
   await assertPortFree(API_PORT, "API");
   await assertPortFree(PROXY_PORT, "Neon WebSocket proxy");

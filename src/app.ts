@@ -1,5 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { secureHeaders } from "hono/secure-headers";
+import { registerAdminRoutes } from "./domains/admin";
+import { registerAdminRequestRoutes } from "./domains/admin-requests";
+import { registerAuthRoutes } from "./domains/auth";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
@@ -38,6 +41,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", requireJson());
 
   registerGetReadiness(app);
+  registerAuthRoutes(app);
+  registerAdminRequestRoutes(app);
+  registerAdminRoutes(app);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from /v1/auth/login, /signup or /refresh (15 minutes)",
+  });
 
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",

@@ -33,6 +33,25 @@ export const envSchema = z.object({
     .optional()
     .or(z.literal("").transform(() => undefined)),
   SENTRY_RELEASE: z.string().optional(),
+
+  // Identity: HS256 key for access tokens (≥ 32 bytes), their issuer/audience and lifetimes.
+  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  JWT_ISSUER: z.string().min(1).default("coaching-api"),
+  JWT_AUDIENCE: z.string().min(1).default("coaching-app"),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+  /** Signs pagination cursors so a tampered one is rejected. */
+  CURSOR_SECRET: z.string().min(32, "CURSOR_SECRET must be at least 32 characters"),
+  /** Front-end base URL for links in emails (verification, password reset). */
+  APP_BASE_URL: z.url().default("http://127.0.0.1:8787"),
+  EMAIL_PROVIDER: z.enum(["outbox", "resend"]).default("outbox"),
+  EMAIL_FROM: z.string().min(3).default("Coaching <no-reply@example.in>"),
+  RESEND_API_KEY: z.string().optional(),
+  RESEND_BASE_URL: z.url().optional(),
+  /** Retention of error logs, in days, for the scheduled cleanup. */
+  ERROR_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** JSON overrides of the rate-limit policies (see src/lib/rate-limit/policies.ts). */
+  RATE_LIMIT_POLICIES: z.string().optional(),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
@@ -49,9 +68,21 @@ export function loadConfig(env: object): ConfigResult {
   let result: ConfigResult;
   if (parsed.success) {
     result = { ok: true, config: parsed.data };
-    if (result.config.ENVIRONMENT === "production" && result.config.NEON_WS_PROXY) {
-      result = { ok: false, issues: ["NEON_WS_PROXY: must not be set in production"] };
+    const c = result.config;
+    const problems: string[] = [];
+    if (c.ENVIRONMENT === "production" && c.NEON_WS_PROXY) {
+      problems.push("NEON_WS_PROXY: must not be set in production");
     }
+    if (c.EMAIL_PROVIDER === "resend" && !c.RESEND_API_KEY) {
+      problems.push("RESEND_API_KEY: required when EMAIL_PROVIDER is resend");
+    }
+    if (
+      (c.ENVIRONMENT === "production" || c.ENVIRONMENT === "staging") &&
+      c.EMAIL_PROVIDER !== "resend"
+    ) {
+      problems.push("EMAIL_PROVIDER: must be resend outside development and tests");
+    }
+    if (problems.length) result = { ok: false, issues: problems };
   } else {
     // Names and messages only: values may be secrets.
     result = {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppConfig } from "../env";
+import type { Principal } from "../middleware/auth";
 import type { Services } from "../middleware/init";
 
 export interface AppVariables {
@@ -8,6 +9,7 @@ export interface AppVariables {
   services: Services;
   /** Set by the auth middleware once a caller is identified. */
   userId?: string;
+  principal?: Principal;
 }
 
 export interface AppEnv {

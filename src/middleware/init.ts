@@ -3,6 +3,7 @@ import { createDb, type Database, type DbHandle } from "../db/client";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import { loadConfig } from "../env";
 import type { AppEnv } from "../lib/context";
+import { createEmailSender, type EmailMessage } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { createLogger, type Logger } from "../lib/logger";
 
@@ -12,6 +13,7 @@ export interface Services {
   readonly logger: Logger;
   readonly cache: KVNamespace;
   readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
+  readonly email: { send: (message: EmailMessage) => Promise<void> };
 }
 
 export function init(): MiddlewareHandler<AppEnv> {
@@ -43,6 +45,29 @@ export function init(): MiddlewareHandler<AppEnv> {
       logger,
       cache: c.env.CACHE,
       rateLimiter: c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>,
+      email: {
+        // Sends run in waitUntil after the response, when the request's pool is closing: each
+        // gets its own short-lived connection for its outbox row.
+        send: async (message) => {
+          const own = createDb({
+            url: config.DATABASE_URL,
+            wsProxy: config.NEON_WS_PROXY,
+            timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+          });
+          try {
+            await createEmailSender({
+              provider: config.EMAIL_PROVIDER,
+              apiKey: config.RESEND_API_KEY,
+              from: config.EMAIL_FROM,
+              baseUrl: config.RESEND_BASE_URL,
+              db: own.db,
+              logger,
+            }).send(message);
+          } finally {
+            await own.close();
+          }
+        },
+      },
     });
     try {
       await next();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 
 /** Bindings the test config adds on top of the Worker's own (see vitest.config.ts). */
-export interface TestBindings extends Env {
+export interface TestBindings extends Env, IdentityBindings {
   TEST_PG_ADMIN_URL: string;
   TEST_PG_TEMPLATE_DB: string;
   TEST_FAKE_SENTRY_URL: string;
@@ -11,3 +11,9 @@ export interface TestBindings extends Env {
 }
 
 export const testEnv = env as unknown as TestBindings;
+
+export interface IdentityBindings {
+  JWT_SECRET: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+}

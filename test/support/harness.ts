@@ -12,6 +12,7 @@ import { createWorker } from "../../src/index";
 import type { AppEnv } from "../../src/lib/context";
 import { adminDb, withDatabase } from "./database";
 import { type TestBindings, testEnv } from "./env";
+import { createUser, type Role, type TestUser } from "./identity";
 import { fileDatabase } from "./setup";
 
 export interface TestResponse<T> {
@@ -59,6 +60,17 @@ export class Harness {
   /** Superuser Drizzle handle on this file's database (bypasses RLS: for assertions only). */
   get db() {
     return this.admin.db;
+  }
+
+  /** A user with a live session and access token (see test/support/identity.ts). */
+  createUser(opts: Parameters<typeof createUser>[2] = {}): Promise<TestUser> {
+    return createUser(this.env, this.database, opts);
+  }
+  asStudent(): Promise<TestUser> {
+    return this.createUser({ role: "student" });
+  }
+  asAdmin(role: Exclude<Role, "student"> = "admin"): Promise<TestUser> {
+    return this.createUser({ role });
   }
 
   /** Runs a request through the Worker and waits for its `waitUntil` work. */

@@ -1,0 +1,251 @@
+import type { z } from "@hono/zod-openapi";
+import { and, count, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
+import { auditLogs, errorLogs, type User, users } from "../../db/schema";
+import { runAs, type Transaction } from "../../db/transaction";
+import { recordAudit } from "../../lib/audit";
+import { notFound } from "../../lib/errors";
+import { listScope, type PageRequest } from "../../lib/pagination";
+import type { ServiceContext } from "../../lib/service-context";
+import { revokeAllSessions } from "../auth/service/sessions";
+import { auditUser, toUserView } from "../auth/service/views";
+import { paginate } from "./paginate";
+import type { AuditLogQuery, ErrorLogQuery } from "./schemas";
+
+const total = async (
+  tx: Transaction,
+  table: typeof users | typeof auditLogs | typeof errorLogs,
+  where?: SQL,
+) => {
+  const [row] = await tx.select({ n: count() }).from(table).where(where);
+  return row?.n ?? 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Users
+
+export async function listUsers(
+  ctx: ServiceContext,
+  input: { page: PageRequest; role?: User["role"]; status?: User["status"]; q?: string },
+) {
+  const like = input.q ? `%${input.q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%` : undefined;
+  const filter = and(
+    input.role ? eq(users.role, input.role) : undefined,
+    input.status ? eq(users.status, input.status) : undefined,
+    like ? sql`lower(${users.fullName} || ' ' || ${users.email}) like ${like}` : undefined,
+  );
+  // The admin's own context: RLS (users_admin_select) is what lets them see everyone.
+  const page = await runAs(ctx.db, ctx.actor, (tx) =>
+    paginate<User>({
+      request: input.page,
+      secret: ctx.config.CURSOR_SECRET,
+      scope: listScope("GET /v1/admin/users", {
+        role: input.role,
+        status: input.status,
+        q: input.q,
+      }),
+      order: { by: [users.createdAt], id: users.id },
+      count: () => total(tx, users, filter),
+      rows: ({ where, orderBy, limit, offset, cursorKey }) =>
+        tx
+          .select({ ...getTableColumns(users), ...(cursorKey ? { cursorKey } : {}) })
+          .from(users)
+          .where(and(filter, where))
+          .orderBy(...orderBy)
+          .limit(limit)
+          .offset(offset),
+    }),
+  );
+  return { ...page, data: page.data.map(toUserView) };
+}
+
+export async function getUser(ctx: ServiceContext, id: string) {
+  const [user] = await runAs(ctx.db, ctx.actor, (tx) =>
+    tx.select().from(users).where(eq(users.id, id)).limit(1),
+  );
+  if (!user) throw notFound("The user was not found.");
+  return toUserView(user);
+}
+
+/** Disable or re-enable an account. Disabling ends its sessions and live access tokens. */
+export async function setUserStatus(ctx: ServiceContext, id: string, status: User["status"]) {
+  return runAs(ctx.db, ctx.actor, async (tx) => {
+    const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update").limit(1);
+    if (!before) throw notFound("The user was not found.");
+    if (before.status === status) return toUserView(before);
+    const [after] = await tx.update(users).set({ status }).where(eq(users.id, id)).returning();
+    if (!after) throw notFound("The user was not found.");
+    await recordAudit(tx, ctx.audit, {
+      action: status === "disabled" ? "user.disable" : "user.enable",
+      entityType: "user",
+      entityId: id,
+      before: auditUser(before),
+      after: auditUser(after),
+    });
+    if (status === "disabled") {
+      // Sessions are server internals (system policy), in the same transaction.
+      await tx.execute(sql`select set_config('app.role', 'system', true)`);
+      await revokeAllSessions(tx, id, "disabled_by_admin");
+    }
+    return toUserView(after);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit and error logs
+
+const since = (col: typeof auditLogs.occurredAt | typeof errorLogs.occurredAt, from?: string) =>
+  from ? gte(col, new Date(from)) : undefined;
+const until = (col: typeof auditLogs.occurredAt | typeof errorLogs.occurredAt, to?: string) =>
+  to ? lt(col, new Date(to)) : undefined;
+
+export async function listAuditLogs(
+  ctx: ServiceContext,
+  query: z.infer<typeof AuditLogQuery>,
+  page: PageRequest,
+) {
+  const filter = and(
+    query.actorId ? eq(auditLogs.actorId, query.actorId) : undefined,
+    query.action ? eq(auditLogs.action, query.action) : undefined,
+    query.entityType ? eq(auditLogs.entityType, query.entityType) : undefined,
+    query.entityId ? eq(auditLogs.entityId, query.entityId) : undefined,
+    since(auditLogs.occurredAt, query.from),
+    until(auditLogs.occurredAt, query.to),
+  );
+  const { cursor: _c, limit: _l, page: _p, perPage: _pp, ...filters } = query;
+  const result = await runAs(ctx.db, ctx.actor, (tx) =>
+    paginate({
+      request: page,
+      secret: ctx.config.CURSOR_SECRET,
+      scope: listScope("GET /v1/admin/audit-logs", filters),
+      order: { by: [auditLogs.occurredAt], id: auditLogs.id },
+      count: () => total(tx, auditLogs, filter),
+      rows: ({ where, orderBy, limit, offset, cursorKey }) =>
+        tx
+          .select({ ...auditColumns, ...(cursorKey ? { cursorKey } : {}) })
+          .from(auditLogs)
+          .where(and(filter, where))
+          .orderBy(...orderBy)
+          .limit(limit)
+          .offset(offset),
+    }),
+  );
+  return {
+    ...result,
+    data: result.data.map((r) => ({ ...r, occurredAt: r.occurredAt.toISOString() })),
+  };
+}
+
+const auditColumns = {
+  id: auditLogs.id,
+  occurredAt: auditLogs.occurredAt,
+  actorId: auditLogs.actorId,
+  actorRole: auditLogs.actorRole,
+  action: auditLogs.action,
+  entityType: auditLogs.entityType,
+  entityId: auditLogs.entityId,
+  before: auditLogs.before,
+  after: auditLogs.after,
+  requestId: auditLogs.requestId,
+  ip: auditLogs.ip,
+  userAgent: auditLogs.userAgent,
+};
+
+/** Recomputes row hashes and the checkpoint chain (SQL function audit_verify). */
+export async function verifyAuditLog(ctx: ServiceContext) {
+  const rows = await runAs(ctx.db, ctx.actor, (tx) =>
+    tx.execute<{
+      ok: boolean;
+      problem: string | null;
+      first_bad_id: string | null;
+      checked_rows: string;
+      checkpoints: string;
+    }>(sql`select * from audit_verify()`),
+  );
+  const r = rows.rows[0];
+  if (!r) throw new Error("audit_verify returned nothing");
+  return {
+    ok: r.ok,
+    problem: r.problem,
+    firstBadId: r.first_bad_id === null ? null : Number(r.first_bad_id),
+    checkedRows: Number(r.checked_rows),
+    checkpoints: Number(r.checkpoints),
+  };
+}
+
+export async function listErrorLogs(
+  ctx: ServiceContext,
+  query: z.infer<typeof ErrorLogQuery>,
+  page: PageRequest,
+) {
+  const filter = and(
+    query.severity ? eq(errorLogs.severity, query.severity) : undefined,
+    query.code ? eq(errorLogs.code, query.code) : undefined,
+    since(errorLogs.occurredAt, query.from),
+    until(errorLogs.occurredAt, query.to),
+  );
+  const { cursor: _c, limit: _l, page: _p, perPage: _pp, ...filters } = query;
+  const result = await runAs(ctx.db, ctx.actor, (tx) =>
+    paginate({
+      request: page,
+      secret: ctx.config.CURSOR_SECRET,
+      scope: listScope("GET /v1/admin/error-logs", filters),
+      order: { by: [errorLogs.occurredAt], id: errorLogs.id },
+      count: () => total(tx, errorLogs, filter),
+      rows: ({ where, orderBy, limit, offset, cursorKey }) =>
+        tx
+          .select({ ...errorColumns, ...(cursorKey ? { cursorKey } : {}) })
+          .from(errorLogs)
+          .where(and(filter, where))
+          .orderBy(...orderBy)
+          .limit(limit)
+          .offset(offset),
+    }),
+  );
+  return {
+    ...result,
+    data: result.data.map((r) => ({ ...r, occurredAt: r.occurredAt.toISOString() })),
+  };
+}
+
+const errorColumns = {
+  id: errorLogs.id,
+  occurredAt: errorLogs.occurredAt,
+  severity: errorLogs.severity,
+  code: errorLogs.code,
+  status: errorLogs.status,
+  message: errorLogs.message,
+  stack: errorLogs.stack,
+  route: errorLogs.route,
+  method: errorLogs.method,
+  path: errorLogs.path,
+  requestId: errorLogs.requestId,
+  userId: errorLogs.userId,
+  userAgent: errorLogs.userAgent,
+};
+
+export async function errorLogStats(ctx: ServiceContext, input: { from?: string; to?: string }) {
+  const to = input.to ? new Date(input.to) : new Date();
+  const from = input.from ? new Date(input.from) : new Date(to.getTime() - 86_400_000);
+  const window = and(gte(errorLogs.occurredAt, from), lt(errorLogs.occurredAt, to));
+  return runAs(ctx.db, ctx.actor, async (tx) => {
+    const byCode = await tx
+      .select({ code: errorLogs.code, count: count() })
+      .from(errorLogs)
+      .where(window)
+      .groupBy(errorLogs.code)
+      .orderBy(sql`count(*) desc`, errorLogs.code);
+    const bySeverity = await tx
+      .select({ severity: errorLogs.severity, count: count() })
+      .from(errorLogs)
+      .where(window)
+      .groupBy(errorLogs.severity)
+      .orderBy(sql`count(*) desc`);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      total: byCode.reduce((n, r) => n + r.count, 0),
+      byCode,
+      bySeverity,
+    };
+  });
+}

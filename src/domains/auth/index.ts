@@ -1,0 +1,27 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../../lib/context";
+import { requireAuth } from "../../middleware/auth";
+import * as changePassword from "./routes/change-password";
+import * as forgotPassword from "./routes/forgot-password";
+import * as getMe from "./routes/get-me";
+import * as login from "./routes/login";
+import * as logout from "./routes/logout";
+import * as logoutAll from "./routes/logout-all";
+import * as refresh from "./routes/refresh";
+import * as resendVerification from "./routes/resend-verification";
+import * as resetPassword from "./routes/reset-password";
+import * as signup from "./routes/signup";
+import * as updateMe from "./routes/update-me";
+import * as verifyEmail from "./routes/verify-email";
+
+/** Public auth routes, then the ones that need a signed-in user. */
+export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
+  for (const r of [signup, login, refresh, logout, forgotPassword, resetPassword, verifyEmail]) {
+    r.register(app);
+  }
+  app.use("/v1/me", requireAuth());
+  app.use("/v1/me/*", requireAuth());
+  app.use("/v1/auth/logout-all", requireAuth());
+  app.use("/v1/auth/email/resend", requireAuth());
+  for (const r of [getMe, updateMe, changePassword, logoutAll, resendVerification]) r.register(app);
+}

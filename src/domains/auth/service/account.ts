@@ -1,0 +1,197 @@
+import { eq } from "drizzle-orm";
+import { type User, users } from "../../../db/schema";
+import { runAs, SYSTEM } from "../../../db/transaction";
+import { recordAudit } from "../../../lib/audit";
+import { AppError, conflict, unauthenticated, validationFailed } from "../../../lib/errors";
+import {
+  hashPassword,
+  validatePasswordPolicy,
+  verifyAgainstDummy,
+  verifyPassword,
+} from "../../../lib/password";
+import { normalizePhone } from "../../../lib/phone";
+import type { ServiceContext } from "../../../lib/service-context";
+import type { TokenPair, UserView } from "../schemas";
+import { issueEmailVerification } from "./recovery";
+import { revokeAllSessions, startSession } from "./sessions";
+import { auditUser, toUserView } from "./views";
+
+const INVALID_LOGIN = "The email or password is incorrect.";
+
+export function checkPassword(
+  password: string,
+  field: string,
+  identity: { email?: string; name?: string },
+) {
+  const policy = validatePasswordPolicy(password, identity);
+  if (!policy.ok) throw validationFailed([{ path: field, message: policy.message }]);
+}
+
+export function phoneOrThrow(input: string | null | undefined, field = "phone"): string | null {
+  if (input === undefined || input === null) return null;
+  const phone = normalizePhone(input);
+  if (!phone) {
+    throw validationFailed([
+      {
+        path: field,
+        message:
+          "Use an international number (+<country><number>) or a 10-digit Indian mobile number",
+      },
+    ]);
+  }
+  return phone;
+}
+
+const isUniqueViolation = (err: unknown): boolean => {
+  for (let e: unknown = err, i = 0; e && i < 5; i++) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+};
+
+export async function signup(
+  ctx: ServiceContext,
+  input: { email: string; password: string; fullName: string; phone?: string },
+): Promise<{ user: UserView; tokens: TokenPair }> {
+  checkPassword(input.password, "password", { email: input.email, name: input.fullName });
+  const phone = phoneOrThrow(input.phone);
+  // Hash before looking anything up: a taken email costs the same time as a free one.
+  const passwordHash = await hashPassword(input.password);
+  try {
+    const created = await runAs(ctx.db, SYSTEM, async (tx) => {
+      const [user] = await tx
+        .insert(users)
+        .values({ email: input.email, passwordHash, fullName: input.fullName, phone })
+        .returning();
+      if (!user) throw new Error("user insert returned nothing");
+      const meta = { ...ctx.audit, actorId: user.id, actorRole: user.role };
+      await recordAudit(tx, meta, {
+        action: "user.signup",
+        entityType: "user",
+        entityId: user.id,
+        after: auditUser(user),
+      });
+      const tokens = await startSession(tx, { ...ctx, audit: meta }, user);
+      const verification = await issueEmailVerification(tx, ctx, user);
+      return { user: toUserView(user), tokens, verification };
+    });
+    // Only after commit: a rolled-back signup must not send a working link.
+    ctx.waitUntil(created.verification.send());
+    return { user: created.user, tokens: created.tokens };
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict("An account with this email already exists.");
+    throw err;
+  }
+}
+
+export async function login(
+  ctx: ServiceContext,
+  input: { email: string; password: string },
+): Promise<TokenPair> {
+  const [user] = await runAs(ctx.db, SYSTEM, (tx) =>
+    tx.select().from(users).where(eq(users.email, input.email)).limit(1),
+  );
+  // Unknown accounts verify against a dummy hash so both paths cost one verification.
+  const verdict = user
+    ? await verifyPassword(input.password, user.passwordHash)
+    : { ok: await verifyAgainstDummy(input.password), needsRehash: false };
+  const failure = !user
+    ? "unknown_email"
+    : !verdict.ok
+      ? "wrong_password"
+      : user.status !== "active"
+        ? "disabled"
+        : null;
+
+  if (failure || !user) {
+    await runAs(ctx.db, SYSTEM, (tx) =>
+      recordAudit(
+        tx,
+        { ...ctx.audit, actorId: user?.id ?? null, actorRole: user?.role ?? null },
+        {
+          action: "auth.login_failed",
+          entityType: "user",
+          entityId: user?.id ?? null,
+          after: { email: input.email, reason: failure },
+        },
+      ),
+    );
+    throw unauthenticated(INVALID_LOGIN);
+  }
+  const rehash = verdict.needsRehash ? await hashPassword(input.password) : null;
+  return runAs(ctx.db, SYSTEM, async (tx) => {
+    if (rehash) await tx.update(users).set({ passwordHash: rehash }).where(eq(users.id, user.id));
+    const meta = { ...ctx.audit, actorId: user.id, actorRole: user.role };
+    const tokens = await startSession(tx, { ...ctx, audit: meta }, user);
+    await recordAudit(tx, meta, { action: "auth.login", entityType: "user", entityId: user.id });
+    return tokens;
+  });
+}
+
+async function currentUser(ctx: ServiceContext): Promise<User> {
+  const userId = ctx.actor.userId;
+  if (!userId) throw unauthenticated();
+  // The caller's own context: RLS lets a user read only their own row.
+  const [user] = await runAs(ctx.db, ctx.actor, (tx) =>
+    tx.select().from(users).where(eq(users.id, userId)).limit(1),
+  );
+  if (!user) throw unauthenticated();
+  return user;
+}
+
+export async function getMe(ctx: ServiceContext): Promise<UserView> {
+  return toUserView(await currentUser(ctx));
+}
+
+export async function updateMe(
+  ctx: ServiceContext,
+  input: { fullName?: string; phone?: string | null },
+): Promise<UserView> {
+  const userId = ctx.actor.userId;
+  if (!userId) throw unauthenticated();
+  const patch: Partial<Pick<User, "fullName" | "phone">> = {};
+  if (input.fullName !== undefined) patch.fullName = input.fullName;
+  if (input.phone !== undefined)
+    patch.phone = input.phone === null ? null : phoneOrThrow(input.phone);
+  return runAs(ctx.db, ctx.actor, async (tx) => {
+    const [before] = await tx.select().from(users).where(eq(users.id, userId)).for("update");
+    const [after] = await tx.update(users).set(patch).where(eq(users.id, userId)).returning();
+    if (!before || !after) throw unauthenticated();
+    await recordAudit(tx, ctx.audit, {
+      action: "user.update_profile",
+      entityType: "user",
+      entityId: userId,
+      before: auditUser(before),
+      after: auditUser(after),
+    });
+    return toUserView(after);
+  });
+}
+
+/** Needs the current password; ends every other session (and live access tokens). */
+export async function changePassword(
+  ctx: ServiceContext,
+  input: { currentPassword: string; newPassword: string },
+): Promise<void> {
+  const user = await currentUser(ctx);
+  const verdict = await verifyPassword(input.currentPassword, user.passwordHash);
+  if (!verdict.ok) {
+    throw new AppError({
+      code: "VALIDATION_FAILED",
+      detail: "The current password is incorrect.",
+      errors: [{ path: "currentPassword", message: "Incorrect password" }],
+    });
+  }
+  checkPassword(input.newPassword, "newPassword", { email: user.email, name: user.fullName });
+  const passwordHash = await hashPassword(input.newPassword);
+  await runAs(ctx.db, SYSTEM, async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+    await revokeAllSessions(tx, user.id, "password_change", ctx.actor.sessionId);
+    await recordAudit(tx, ctx.audit, {
+      action: "auth.password_change",
+      entityType: "user",
+      entityId: user.id,
+    });
+  });
+}

@@ -1,0 +1,53 @@
+import { auditLogs } from "../db/schema";
+import type { DbOrTx } from "../db/transaction";
+
+export interface AuditMeta {
+  actorId: string | null;
+  actorRole: string | null;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditEntry {
+  /** `{entity}.{verb}` */
+  action: string;
+  entityType: string;
+  entityId?: string | null;
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+}
+
+const SECRET = /pass(word)?|token|secret|hash|otp|api[-_]?key/i;
+
+/** Snapshots keep their shape but never a secret's value. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET.test(k) ? "[redacted]" : redact(v, depth + 1),
+    ]),
+  );
+}
+
+/**
+ * Appends one audit row in the caller's transaction: if the change it records rolls back, so
+ * does the row, and if this insert fails, the change does too.
+ */
+export async function recordAudit(tx: DbOrTx, meta: AuditMeta, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLogs).values({
+    actorId: meta.actorId,
+    actorRole: meta.actorRole,
+    action: entry.action,
+    entityType: entry.entityType,
+    entityId: entry.entityId ?? null,
+    before: entry.before ? (redact(entry.before) as Record<string, unknown>) : null,
+    after: entry.after ? (redact(entry.after) as Record<string, unknown>) : null,
+    requestId: meta.requestId,
+    ip: meta.ip,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+  });
+}

@@ -1,0 +1,56 @@
+import type { Database } from "../db/client";
+import type { DbActor } from "../db/transaction";
+import type { AppConfig } from "../env";
+import type { AuditMeta } from "./audit";
+import type { AppContext } from "./context";
+import type { EmailMessage } from "./email";
+
+export type OutgoingEmail = EmailMessage;
+
+/** Everything a service verb needs, free of HTTP: built once per request by `serviceContext`. */
+export interface ServiceContext {
+  db: Database;
+  config: AppConfig;
+  /** Who is acting (RLS context for their own transactions). */
+  actor: DbActor & { sessionId: string | null };
+  audit: AuditMeta;
+  /** Work that must finish but not delay the response (emails, activity stamps). */
+  waitUntil: (work: Promise<unknown>) => void;
+  sendEmail: (message: OutgoingEmail) => Promise<void>;
+}
+
+export function serviceContext(c: AppContext): ServiceContext {
+  const services = c.get("services");
+  const principal = c.get("principal");
+  const actor = {
+    userId: principal?.userId ?? null,
+    role: principal?.role ?? ("anonymous" as const),
+    sessionId: principal?.sessionId ?? null,
+  };
+  return {
+    db: services.db,
+    config: c.get("config"),
+    actor,
+    audit: {
+      actorId: actor.userId,
+      actorRole: principal?.role ?? null,
+      requestId: c.get("requestId"),
+      // CF-Connecting-IP is set by Cloudflare's edge and cannot be forged by the client.
+      ip: c.req.header("CF-Connecting-IP") ?? null,
+      userAgent: c.req.header("User-Agent") ?? null,
+    },
+    waitUntil: (work) => {
+      const guarded = work.catch((err: unknown) =>
+        services.logger.error("background work failed", {
+          error: err instanceof Error ? err.name : "unknown",
+        }),
+      );
+      try {
+        c.executionCtx.waitUntil(guarded);
+      } catch {
+        void guarded;
+      }
+    },
+    sendEmail: (message) => services.email.send(message),
+  };
+}

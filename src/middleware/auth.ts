@@ -1,0 +1,130 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { createDb } from "../db/client";
+import { sessions, type UserRole, users } from "../db/schema";
+import { runAs, SYSTEM } from "../db/transaction";
+import type { AppEnv } from "../lib/context";
+import { AppError } from "../lib/errors";
+import { verifyAccessToken } from "../lib/jwt";
+
+export interface Principal {
+  userId: string;
+  role: UserRole;
+  sessionId: string;
+  email: string;
+}
+
+/** Activity stamps are written at most this often per user, off the request path. */
+const ACTIVITY_INTERVAL_MS = 5 * 60_000;
+
+const unauthenticated = (detail: string) =>
+  new AppError({
+    code: "UNAUTHENTICATED",
+    detail,
+    headers: { "WWW-Authenticate": 'Bearer realm="coaching-api"' },
+  });
+
+/**
+ * Requires a valid access token whose user is active, whose session is live and whose token
+ * version is current: logout-all, a password change or a disable take effect on the next
+ * request, not at expiry. Role and status come from the database, never from the token alone.
+ */
+export function requireAuth(): MiddlewareHandler<AppEnv> {
+  return async function requireAuthMiddleware(c, next) {
+    const header = c.req.header("Authorization") ?? "";
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    if (!match?.[1]) throw unauthenticated("Send an access token: Authorization: Bearer <token>.");
+    const config = c.get("config");
+    const verified = await verifyAccessToken(match[1], {
+      secret: config.JWT_SECRET,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+    });
+    if (!verified.ok) {
+      throw unauthenticated(
+        verified.reason === "expired"
+          ? "The access token has expired. Refresh it."
+          : "The access token is invalid.",
+      );
+    }
+    const { sub, sid, ver } = verified.claims;
+    const [row] = await runAs(c.get("services").db, SYSTEM, (tx) =>
+      tx
+        .select({
+          id: users.id,
+          email: users.email,
+          role: users.role,
+          status: users.status,
+          tokenVersion: users.tokenVersion,
+          lastActiveAt: users.lastActiveAt,
+          sessionRevokedAt: sessions.revokedAt,
+          sessionExpiresAt: sessions.expiresAt,
+        })
+        .from(users)
+        .innerJoin(sessions, and(eq(sessions.id, sid), eq(sessions.userId, users.id)))
+        .where(eq(users.id, sub))
+        .limit(1),
+    );
+    if (
+      !row ||
+      row.status !== "active" ||
+      row.tokenVersion !== ver ||
+      row.sessionRevokedAt !== null ||
+      row.sessionExpiresAt.getTime() <= Date.now()
+    ) {
+      throw unauthenticated("The access token is no longer valid. Sign in again.");
+    }
+    c.set("principal", { userId: row.id, role: row.role, sessionId: sid, email: row.email });
+    c.set("userId", row.id);
+    if (!row.lastActiveAt || Date.now() - row.lastActiveAt.getTime() > ACTIVITY_INTERVAL_MS) {
+      stampActivity(c, row.id);
+    }
+    await next();
+  };
+}
+
+/** Requires one of `roles` (after requireAuth); otherwise 403. */
+export function requireRole(...roles: UserRole[]): MiddlewareHandler<AppEnv> {
+  return async function requireRoleMiddleware(c, next) {
+    const principal = c.get("principal");
+    if (!principal) throw unauthenticated("Send an access token: Authorization: Bearer <token>.");
+    if (!roles.includes(principal.role)) {
+      throw new AppError({ code: "FORBIDDEN", detail: "Your role does not allow this." });
+    }
+    await next();
+  };
+}
+
+function stampActivity(c: Parameters<MiddlewareHandler<AppEnv>>[0], userId: string) {
+  const config = c.get("config");
+  const work = (async () => {
+    // Its own connection: the request's pool is closed when the response is done.
+    const { db, close } = createDb({
+      url: config.DATABASE_URL,
+      wsProxy: config.NEON_WS_PROXY,
+      timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+    });
+    try {
+      await runAs(db, SYSTEM, (tx) =>
+        tx
+          .update(users)
+          .set({ lastActiveAt: sql`now()` })
+          .where(
+            and(
+              eq(users.id, userId),
+              sql`(${users.lastActiveAt} is null or ${users.lastActiveAt} < now() - interval '5 minutes')`,
+            ),
+          ),
+      );
+    } catch {
+      // Activity is best effort; never fail or log noisily for it.
+    } finally {
+      await close();
+    }
+  })();
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    void work;
+  }
+}

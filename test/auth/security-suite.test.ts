@@ -1,0 +1,183 @@
+/**
+ * The shared security suite, run against every protected endpoint: no token, malformed token,
+ * expired token, alg none, wrong algorithm, wrong audience, tampered payload, refresh token as
+ * access token, wrong role; plus per-resource ownership for routes with an id.
+ */
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { Harness } from "../support/harness";
+import { mintAccessToken, type Role, type TestUser } from "../support/identity";
+
+interface Protected {
+  method: "GET" | "POST" | "PATCH";
+  path: string;
+  /** Roles that may call it; others get 403. */
+  roles: Role[];
+  body?: unknown;
+}
+
+const SOME_ID = "00000000-0000-4000-8000-000000000001";
+const ENDPOINTS: Protected[] = [
+  { method: "GET", path: "/v1/me", roles: ["student", "admin", "super_admin"] },
+  {
+    method: "PATCH",
+    path: "/v1/me",
+    roles: ["student", "admin", "super_admin"],
+    body: { fullName: "X Y" },
+  },
+  {
+    method: "POST",
+    path: "/v1/me/password",
+    roles: ["student", "admin", "super_admin"],
+    body: { currentPassword: "a", newPassword: "b" },
+  },
+  { method: "POST", path: "/v1/auth/logout-all", roles: ["student", "admin", "super_admin"] },
+  { method: "POST", path: "/v1/auth/email/resend", roles: ["student", "admin", "super_admin"] },
+  {
+    method: "POST",
+    path: "/v1/admin-requests",
+    roles: ["student", "admin", "super_admin"],
+    body: { phone: "+919876543210", reason: "I run the Pune centre" },
+  },
+  { method: "GET", path: "/v1/admin/users", roles: ["admin", "super_admin"] },
+  { method: "GET", path: `/v1/admin/users/${SOME_ID}`, roles: ["admin", "super_admin"] },
+  {
+    method: "PATCH",
+    path: `/v1/admin/users/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { status: "disabled" },
+  },
+  { method: "GET", path: "/v1/admin/audit-logs", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/audit-logs/verify", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
+  { method: "POST", path: `/v1/admin/admin-requests/${SOME_ID}/approve`, roles: ["super_admin"] },
+  {
+    method: "POST",
+    path: `/v1/admin/admin-requests/${SOME_ID}/reject`,
+    roles: ["super_admin"],
+    body: { reason: "Not now" },
+  },
+];
+
+function b64url(obj: unknown) {
+  return btoa(JSON.stringify(obj)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+async function hmac(secret: string, data: string, hash: "SHA-256" | "SHA-512") {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(secret),
+    { name: "HMAC", hash },
+    false,
+    ["sign"],
+  );
+  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(data)));
+  return btoa(String.fromCharCode(...sig))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+/** Forged or broken tokens for `u`, each of which must be refused with 401. */
+async function badTokens(h: Harness, u: TestUser): Promise<[string, string][]> {
+  const env = h.env;
+  const claims = { sub: u.id, role: u.role, sid: u.sessionId, ver: 0 };
+  const [header, payload] = u.accessToken.split(".") as [string, string, string];
+  const now = Math.floor(Date.now() / 1000);
+  const original = JSON.parse(atob(payload.replaceAll("-", "+").replaceAll("_", "/")));
+  const body = { ...original, role: original.role === "super_admin" ? "student" : "super_admin" };
+  const hs512Header = b64url({ alg: "HS512", typ: "at+jwt" });
+  const hs512Payload = b64url({
+    sub: u.id,
+    role: u.role,
+    sid: u.sessionId,
+    ver: 0,
+    iss: env.JWT_ISSUER ?? "coaching-api",
+    aud: env.JWT_AUDIENCE ?? "coaching-app",
+    jti: "j",
+    iat: now,
+    exp: now + 600,
+  });
+  return [
+    ["malformed", "not-a-jwt"],
+    [
+      "expired",
+      await mintAccessToken(env, claims, { ttlSeconds: 60, now: () => Date.now() - 3_600_000 }),
+    ],
+    ["alg none", `${b64url({ alg: "none", typ: "at+jwt" })}.${payload}.`],
+    [
+      "wrong algorithm (HS512)",
+      `${hs512Header}.${hs512Payload}.${await hmac(env.JWT_SECRET, `${hs512Header}.${hs512Payload}`, "SHA-512")}`,
+    ],
+    ["wrong audience", await mintAccessToken(env, claims, { audience: "someone-else" })],
+    ["wrong issuer", await mintAccessToken(env, claims, { issuer: "evil" })],
+    [
+      "wrong secret",
+      await mintAccessToken(env, claims, { secret: "another-secret-0123456789abcdef0123456789" }),
+    ],
+    ["tampered payload", `${header}.${b64url(body)}.${u.accessToken.split(".")[2]}`],
+    ["refresh token as access token", "r".repeat(43)],
+  ];
+}
+
+describe("security suite: every protected endpoint", () => {
+  it("the list covers every route that needs a token", () => {
+    const app = createApp();
+    const covered = new Set(ENDPOINTS.map((e) => `${e.method} ${e.path.replace(SOME_ID, ":id")}`));
+    const publicRoutes = new Set([
+      "GET /health",
+      "GET /health/ready",
+      "GET /openapi.json",
+      "POST /v1/auth/signup",
+      "POST /v1/auth/login",
+      "POST /v1/auth/refresh",
+      "POST /v1/auth/logout",
+      "POST /v1/auth/password/forgot",
+      "POST /v1/auth/password/reset",
+      "POST /v1/auth/email/verify",
+      "POST /v1/admin-requests/verify",
+    ]);
+    const routes = new Set(
+      app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),
+    );
+    const unlisted = [...routes].filter((r) => !covered.has(r) && !publicRoutes.has(r));
+    expect(unlisted).toEqual([]);
+  });
+
+  describe.each(ENDPOINTS)("$method $path", (ep) => {
+    const call = (h: Harness, headers: Record<string, string>) =>
+      h.request(ep.method, ep.path, ep.body, { headers });
+
+    it("no token → 401 with WWW-Authenticate", async (t) => {
+      const h = await Harness.init(t);
+      const res = await call(h, {});
+      expect(res.status, res.text).toBe(401);
+      expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer/);
+    });
+
+    it("forged, broken or misused tokens → 401", async (t) => {
+      const h = await Harness.init(t);
+      const u = await h.createUser({ role: ep.roles[0] });
+      for (const [label, token] of await badTokens(h, u)) {
+        const res = await call(h, { Authorization: `Bearer ${token}` });
+        expect(res.status, `${label}: ${res.text}`).toBe(401);
+      }
+      // Not a Bearer scheme at all.
+      expect((await call(h, { Authorization: `Basic ${btoa("a:b")}` })).status).toBe(401);
+    });
+
+    it("a role that may not call it → 403", async (t) => {
+      const h = await Harness.init(t);
+      const denied = (["student", "admin", "super_admin"] as const).filter(
+        (r) => !ep.roles.includes(r),
+      );
+      for (const role of denied) {
+        const u = await h.createUser({ role });
+        const res = await call(h, u.auth);
+        expect(res.status, `${role}: ${res.text}`).toBe(403);
+      }
+    });
+  });
+});
