@@ -3,7 +3,7 @@
  * not `wrangler dev`, whose proxy dominates the cost), driven by wrk over loopback.
  *
  * Env: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (50),
- * BENCH_THREADS (wrk threads, 1), BENCH_ONLY (comma-separated paths, e.g. /limited/many).
+ * BENCH_THREADS (wrk threads, 1), BENCH_ONLY (comma-separated paths, e.g. /limited/fast/many).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -148,7 +148,7 @@ async function main() {
     mf = new Miniflare(options);
     const url = await mf.ready;
     const base = `http://127.0.0.1:${url.port}`;
-    const check = await fetch(`${base}/limited/hot-over`);
+    const check = await fetch(`${base}/limited/exact/hot-over`);
     if (check.status !== 200) throw new Error(`bench worker answered ${check.status}`);
     console.info(
       `bench: workerd on ${base}; ${connections} connections, ${duration} s per scenario ` +
@@ -158,9 +158,12 @@ async function main() {
     const only = process.env.BENCH_ONLY?.split(",");
     const scenarios: [string, string][] = (
       [
-        ["limited, hot key over limit", "/limited/hot-over"],
-        ["limited, hot key under limit", "/limited/hot-under"],
-        ["limited, many keys", "/limited/many"],
+        ["exact, hot key over limit", "/limited/exact/hot-over"],
+        ["fast, hot key over limit", "/limited/fast/hot-over"],
+        ["exact, hot key under limit", "/limited/exact/hot-under"],
+        ["fast, hot key under limit", "/limited/fast/hot-under"],
+        ["exact, many keys", "/limited/exact/many"],
+        ["fast, many keys", "/limited/fast/many"],
       ] as [string, string][]
     ).filter(([, path]) => !only || only.includes(path));
     // The machine drifts (GC, objects piling up, neighbours): each scenario is compared with
