@@ -37,6 +37,7 @@ let postgres: LocalPostgres | undefined;
 let proxy: WsProxy | undefined;
 let wrangler: ChildProcess | undefined;
 let stopping = false;
+let outboxClient: { end: () => Promise<void> } | undefined;
 
 function killWrangler(signal: NodeJS.Signals = "SIGTERM") {
   // wrangler runs in its own process group (esbuild + workerd children): signal the group,
@@ -61,6 +62,7 @@ async function shutdown(code: number, reason?: string) {
   }
   clearTimeout(forced);
   rmSync(wranglerPidFile, { force: true });
+  await outboxClient?.end().catch(() => undefined);
   await proxy?.close().catch(() => undefined);
   if (postgres) {
     log("stopping Postgres");
@@ -205,11 +207,48 @@ async function main() {
   });
 
   await waitForApi();
+  await watchOutbox(adminUrl);
   const base = `http://127.0.0.1:${API_PORT}`;
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   log(`API   ${base}   (readiness: ${base}/health/ready)`);
   log(`Docs  ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
   log("Ctrl-C stops everything");
+}
+
+/**
+ * Prints each email the app "sends" in development (the outbox provider stores them) with its
+ * links, so sign-up verification and password resets can be clicked from the console.
+ */
+async function watchOutbox(adminUrl: string) {
+  const client = await connectOrExplain(adminUrl);
+  outboxClient = client;
+  // Timestamps kept as Postgres text: a JS Date would drop microseconds and repeat rows.
+  const start = await client.query<{ now: string }>("select now()::text as now");
+  let since = start.rows[0]?.now ?? new Date().toISOString();
+  const poll = async () => {
+    if (stopping) return;
+    try {
+      const rows = await client.query<{
+        created_at: string;
+        to_address: string;
+        subject: string;
+        links: string[];
+      }>(
+        `select created_at::text, to_address, subject, links from email_outbox
+          where created_at > $1::timestamptz order by created_at`,
+        [since],
+      );
+      for (const r of rows.rows) {
+        since = r.created_at;
+        log(`\x1b[33memail\x1b[0m to ${r.to_address}: ${r.subject}`);
+        for (const link of r.links) log(`      ${link}`);
+      }
+    } catch {
+      /* Postgres restarting or stopping: try again next tick */
+    }
+    setTimeout(poll, 1_000).unref();
+  };
+  void poll();
 }
 
 async function waitForApi() {

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import * as Sentry from "@sentry/cloudflare";
 import { createApp } from "./app";
+import { runMaintenance } from "./jobs/maintenance";
 import type { AppEnv } from "./lib/context";
 import { sentryOptions } from "./lib/sentry";
 
@@ -10,6 +11,13 @@ export { RateLimiter } from "./durable-objects/rate-limiter";
 export function createWorker(app: OpenAPIHono<AppEnv>): ExportedHandler<Env> {
   return Sentry.withSentry((env: Env) => sentryOptions(env), {
     fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+    scheduled: async (_controller, env, ctx) => {
+      ctx.waitUntil(
+        runMaintenance(env).then((report) =>
+          console.info(JSON.stringify({ level: "info", msg: "maintenance", ...report })),
+        ),
+      );
+    },
   } satisfies ExportedHandler<Env>);
 }
 
