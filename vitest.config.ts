@@ -15,6 +15,7 @@ export default defineConfig({
           SENTRY_DSN: inject("fakeSentryDsn"),
           LOG_LEVEL: "warn",
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+          RATE_LIMIT_IP_SALT: "test-ip-salt-0123456789",
           CURSOR_SECRET: "test-cursor-secret-0123456789abcdef0123456789ab",
           TEST_PG_ADMIN_URL: inject("pgAdminUrl"),
           TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),

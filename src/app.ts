@@ -4,9 +4,11 @@ import { registerAdminRoutes } from "./domains/admin";
 import { registerAdminRequestRoutes } from "./domains/admin-requests";
 import { registerAuthRoutes } from "./domains/auth";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
+import { registerRateLimitRoutes } from "./domains/rate-limits";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
+import { analyticsFromConfig, jsonBodyField, rateLimit } from "./lib/rate-limit/middleware";
 import { bodyLimitFromConfig } from "./middleware/body-limit";
 import { corsFromConfig } from "./middleware/cors";
 import { init } from "./middleware/init";
@@ -39,11 +41,21 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", init());
   app.use("*", bodyLimitFromConfig());
   app.use("*", requireJson());
+  // After the body limit: the per-account key reads the (size-checked) JSON body.
+  app.use(
+    "/v1/auth/*",
+    rateLimit("auth", {
+      extraKey: { name: "account", extract: jsonBodyField("email") },
+      analytics: analyticsFromConfig,
+    }),
+  );
+  app.use("/v1/admin-requests/verify", rateLimit("strict", { analytics: analyticsFromConfig }));
 
   registerGetReadiness(app);
   registerAuthRoutes(app);
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);
+  registerRateLimitRoutes(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { resolvePolicies } from "./lib/rate-limit/policies";
 
 const commaList = z
   .string()
@@ -51,7 +52,19 @@ export const envSchema = z.object({
   /** Retention of error logs, in days, for the scheduled cleanup. */
   ERROR_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** JSON overrides of the rate-limit policies (see src/lib/rate-limit/policies.ts). */
-  RATE_LIMIT_POLICIES: z.string().optional(),
+  RATE_LIMIT_POLICIES: z
+    .string()
+    .optional()
+    .refine((v) => {
+      try {
+        resolvePolicies(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "RATE_LIMIT_POLICIES is not valid JSON or names an unknown policy or field"),
+  /** Salt for hashing IPs in rate-limit analytics; unset = no analytics (raw IPs never stored). */
+  RATE_LIMIT_IP_SALT: z.string().min(16).optional(),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

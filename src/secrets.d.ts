@@ -18,4 +18,5 @@ interface Env {
   RESEND_BASE_URL?: string;
   ERROR_LOG_RETENTION_DAYS?: string;
   RATE_LIMIT_POLICIES?: string;
+  RATE_LIMIT_IP_SALT?: string;
 }

@@ -6,6 +6,7 @@ import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
 import { verifyAccessToken } from "../lib/jwt";
+import { analyticsFromConfig, rateLimit } from "../lib/rate-limit/middleware";
 
 export interface Principal {
   userId: string;
@@ -30,6 +31,8 @@ const unauthenticated = (detail: string) =>
  * request, not at expiry. Role and status come from the database, never from the token alone.
  */
 export function requireAuth(): MiddlewareHandler<AppEnv> {
+  // Authenticated traffic is what the `api` policy limits, keyed by the user once known.
+  const apiLimit = rateLimit("api", { analytics: analyticsFromConfig });
   return async function requireAuthMiddleware(c, next) {
     const header = c.req.header("Authorization") ?? "";
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
@@ -66,8 +69,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
         .limit(1),
     );
     if (
-      !row ||
-      row.status !== "active" ||
+      row?.status !== "active" ||
       row.tokenVersion !== ver ||
       row.sessionRevokedAt !== null ||
       row.sessionExpiresAt.getTime() <= Date.now()
@@ -79,7 +81,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     if (!row.lastActiveAt || Date.now() - row.lastActiveAt.getTime() > ACTIVITY_INTERVAL_MS) {
       stampActivity(c, row.id);
     }
-    await next();
+    await apiLimit(c, next);
   };
 }
 

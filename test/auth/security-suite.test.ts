@@ -9,7 +9,7 @@ import { Harness } from "../support/harness";
 import { mintAccessToken, type Role, type TestUser } from "../support/identity";
 
 interface Protected {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "PUT";
   path: string;
   /** Roles that may call it; others get 403. */
   roles: Role[];
@@ -52,6 +52,23 @@ const ENDPOINTS: Protected[] = [
   { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
+  { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["admin", "super_admin"] },
+  {
+    method: "GET",
+    path: "/v1/admin/rate-limits/auth/ip:203.0.113.7",
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "POST",
+    path: "/v1/admin/rate-limits/auth/ip:203.0.113.7/reset",
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "PUT",
+    path: "/v1/admin/rate-limits/auth/ip:203.0.113.7/override",
+    roles: ["admin", "super_admin"],
+    body: { action: "clear" },
+  },
   { method: "POST", path: `/v1/admin/admin-requests/${SOME_ID}/approve`, roles: ["super_admin"] },
   {
     method: "POST",
@@ -125,7 +142,12 @@ async function badTokens(h: Harness, u: TestUser): Promise<[string, string][]> {
 describe("security suite: every protected endpoint", () => {
   it("the list covers every route that needs a token", () => {
     const app = createApp();
-    const covered = new Set(ENDPOINTS.map((e) => `${e.method} ${e.path.replace(SOME_ID, ":id")}`));
+    const covered = new Set(
+      ENDPOINTS.map(
+        (e) =>
+          `${e.method} ${e.path.replace(SOME_ID, ":id").replace("auth/ip:203.0.113.7", ":policy/:identity")}`,
+      ),
+    );
     const publicRoutes = new Set([
       "GET /health",
       "GET /health/ready",

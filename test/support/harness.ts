@@ -38,6 +38,8 @@ export interface HarnessOptions {
 export class Harness {
   readonly env: TestBindings;
   readonly database: string;
+  /** This harness' client address (CF-Connecting-IP): rate limits never leak across tests. */
+  readonly ip = `10.${rnd()}.${rnd()}.${rnd()}`;
   private readonly worker: ExportedHandler<Env>;
   private readonly admin: ReturnType<typeof adminDb>;
 
@@ -76,7 +78,9 @@ export class Harness {
   /** Runs a request through the Worker and waits for its `waitUntil` work. */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const ctx = createExecutionContext();
-    const request = new Request(new URL(path, "http://api.test"), init);
+    const headers = new Headers(init.headers);
+    if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", this.ip);
+    const request = new Request(new URL(path, "http://api.test"), { ...init, headers });
     const fetchHandler = this.worker.fetch;
     if (!fetchHandler) throw new Error("worker has no fetch handler");
     const response = await fetchHandler(
@@ -138,4 +142,8 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function rnd() {
+  return Math.floor(Math.random() * 254) + 1;
 }
