@@ -2,7 +2,27 @@
  * Demo data for local development. Every seeder is idempotent (safe on each `npm run dev`):
  * it checks for its own marker rows before inserting. Later domains add their seeders here.
  */
+import { pbkdf2Sync, randomBytes } from "node:crypto";
 import type pg from "pg";
+
+/** Demo accounts for local development only (README, Quick start). */
+export const DEMO_PASSWORD = "demo password 2026";
+const DEMO_USERS = [
+  { email: "student@demo.in", fullName: "Asha Student", role: "student" },
+  { email: "admin@demo.in", fullName: "Ravi Admin", role: "admin" },
+  { email: "superadmin@demo.in", fullName: "Meera Super Admin", role: "super_admin" },
+] as const;
+
+/**
+ * The app's own PBKDF2 format (src/lib/password.ts), computed with node:crypto because the
+ * argon2id wasm module loads only in workerd.
+ */
+function demoPasswordHash(): string {
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(DEMO_PASSWORD.normalize("NFC"), salt, 100_000, 32, "sha256");
+  const b64 = (b: Buffer) => b.toString("base64").replace(/=+$/, "");
+  return `$pbkdf2-sha256$i=100000$${b64(salt)}$${b64(hash)}`;
+}
 
 interface Seeder {
   name: string;
@@ -10,6 +30,21 @@ interface Seeder {
 }
 
 const seeders: Seeder[] = [
+  {
+    name: "demo users (password in README)",
+    run: async (client) => {
+      let inserted = 0;
+      for (const u of DEMO_USERS) {
+        const r = await client.query(
+          `INSERT INTO users (email, password_hash, full_name, role, email_verified_at)
+           VALUES ($1, $2, $3, $4, now()) ON CONFLICT (email) DO NOTHING`,
+          [u.email, demoPasswordHash(), u.fullName, u.role],
+        );
+        inserted += r.rowCount ?? 0;
+      }
+      return inserted;
+    },
+  },
   {
     // One example fault so the admin error-log views have something to show on a fresh stack.
     name: "error_logs demo row",

@@ -1,4 +1,4 @@
-import type { Database } from "../db/client";
+import { createDb, type Database } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
 import type { AuditMeta } from "./audit";
@@ -17,6 +17,11 @@ export interface ServiceContext {
   /** Work that must finish but not delay the response (emails, activity stamps). */
   waitUntil: (work: Promise<unknown>) => void;
   sendEmail: (message: OutgoingEmail) => Promise<void>;
+  /**
+   * Runs database work after the response, on its own connection (the request's pool closes
+   * with the response). For work whose cost must not show in response time, e.g. forgot-password.
+   */
+  detached: (work: (db: Database) => Promise<void>) => void;
 }
 
 export function serviceContext(c: AppContext): ServiceContext {
@@ -27,9 +32,22 @@ export function serviceContext(c: AppContext): ServiceContext {
     role: principal?.role ?? ("anonymous" as const),
     sessionId: principal?.sessionId ?? null,
   };
+  const config = c.get("config");
+  const waitUntil = (work: Promise<unknown>) => {
+    const guarded = work.catch((err: unknown) =>
+      services.logger.error("background work failed", {
+        error: err instanceof Error ? err.name : "unknown",
+      }),
+    );
+    try {
+      c.executionCtx.waitUntil(guarded);
+    } catch {
+      void guarded;
+    }
+  };
   return {
     db: services.db,
-    config: c.get("config"),
+    config,
     actor,
     audit: {
       actorId: actor.userId,
@@ -39,18 +57,15 @@ export function serviceContext(c: AppContext): ServiceContext {
       ip: c.req.header("CF-Connecting-IP") ?? null,
       userAgent: c.req.header("User-Agent") ?? null,
     },
-    waitUntil: (work) => {
-      const guarded = work.catch((err: unknown) =>
-        services.logger.error("background work failed", {
-          error: err instanceof Error ? err.name : "unknown",
-        }),
-      );
-      try {
-        c.executionCtx.waitUntil(guarded);
-      } catch {
-        void guarded;
-      }
-    },
+    waitUntil,
     sendEmail: (message) => services.email.send(message),
+    detached: (work) => {
+      const own = createDb({
+        url: config.DATABASE_URL,
+        wsProxy: config.NEON_WS_PROXY,
+        timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+      });
+      waitUntil(work(own.db).finally(() => own.close()));
+    },
   };
 }

@@ -22,28 +22,29 @@ export async function issueEmailVerification(tx: Transaction, ctx: ServiceContex
   return { send: () => ctx.sendEmail({ to: user.email, ...email }) };
 }
 
-/** Always answers the same way: whether the account exists is never revealed. */
+/**
+ * Always answers the same way and in the same time: the lookup, token and email all happen
+ * after the response, so neither the answer nor its timing reveals whether the account exists.
+ */
 export async function forgotPassword(ctx: ServiceContext, email: string): Promise<void> {
-  const message = await runAs(ctx.db, SYSTEM, async (tx) => {
-    const [user] = await tx.select().from(users).where(eq(users.email, email)).limit(1);
-    if (user?.status !== "active") return null;
-    const token = await issueToken(tx, user.id, "password_reset");
-    await recordAudit(
-      tx,
-      { ...ctx.audit, actorId: user.id, actorRole: user.role },
-      {
-        action: "auth.password_reset_requested",
-        entityType: "user",
-        entityId: user.id,
-      },
-    );
-    const rendered = passwordResetEmail({
-      name: user.fullName,
-      link: link(ctx, "/reset-password", token),
+  ctx.detached(async (db) => {
+    const message = await runAs(db, SYSTEM, async (tx) => {
+      const [user] = await tx.select().from(users).where(eq(users.email, email)).limit(1);
+      if (user?.status !== "active") return null;
+      const token = await issueToken(tx, user.id, "password_reset");
+      await recordAudit(
+        tx,
+        { ...ctx.audit, actorId: user.id, actorRole: user.role },
+        { action: "auth.password_reset_requested", entityType: "user", entityId: user.id },
+      );
+      const rendered = passwordResetEmail({
+        name: user.fullName,
+        link: link(ctx, "/reset-password", token),
+      });
+      return { to: user.email, ...rendered };
     });
-    return { to: user.email, ...rendered };
+    if (message) await ctx.sendEmail(message);
   });
-  if (message) ctx.waitUntil(ctx.sendEmail(message));
 }
 
 export async function resetPassword(ctx: ServiceContext, token: string, password: string) {
