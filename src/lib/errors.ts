@@ -38,6 +38,8 @@ export interface AppErrorOptions {
   cause?: unknown;
 }
 
+const V8Error = Error as ErrorConstructor & { stackTraceLimit?: number };
+
 /** The one error type services throw. Transport-free: the status comes from the catalog. */
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -47,7 +49,15 @@ export class AppError extends Error {
   readonly headers?: Record<string, string>;
 
   constructor(opts: AppErrorOptions) {
-    super(opts.detail ?? errorCatalog[opts.code].title, { cause: opts.cause });
+    // Expected outcomes (400s, 429s) need no stack, and capturing one is the costliest part of
+    // a denied request; server faults keep the stack of their `cause`.
+    const limit = V8Error.stackTraceLimit;
+    V8Error.stackTraceLimit = 0;
+    try {
+      super(opts.detail ?? errorCatalog[opts.code].title, { cause: opts.cause });
+    } finally {
+      V8Error.stackTraceLimit = limit;
+    }
     this.name = "AppError";
     this.code = opts.code;
     this.detail = opts.detail ?? errorCatalog[opts.code].title;

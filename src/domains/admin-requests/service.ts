@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { isUniqueViolation } from "../../db/client";
 import { type AdminRequest, adminRequests, users } from "../../db/schema";
 import { runAs, SYSTEM } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
@@ -34,14 +35,6 @@ const snapshot = (r: AdminRequest) => ({
   phone: r.phone,
   decisionReason: r.decisionReason,
 });
-
-const isUniqueViolation = (err: unknown) => {
-  for (let e: unknown = err, i = 0; e && i < 5; i++) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-};
 
 /** A signed-in student asks to become an admin; a link to verify the request is emailed. */
 export async function submitAdminRequest(

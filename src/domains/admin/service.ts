@@ -135,20 +135,8 @@ export async function listAuditLogs(
   };
 }
 
-const auditColumns = {
-  id: auditLogs.id,
-  occurredAt: auditLogs.occurredAt,
-  actorId: auditLogs.actorId,
-  actorRole: auditLogs.actorRole,
-  action: auditLogs.action,
-  entityType: auditLogs.entityType,
-  entityId: auditLogs.entityId,
-  before: auditLogs.before,
-  after: auditLogs.after,
-  requestId: auditLogs.requestId,
-  ip: auditLogs.ip,
-  userAgent: auditLogs.userAgent,
-};
+// Everything but the trigger-set hash, which is for audit_verify, not for reading.
+const { rowHash: _rowHash, ...auditColumns } = getTableColumns(auditLogs);
 
 /** Recomputes row hashes and the checkpoint chain (SQL function audit_verify). */
 export async function verifyAuditLog(ctx: ServiceContext) {
@@ -207,21 +195,7 @@ export async function listErrorLogs(
   };
 }
 
-const errorColumns = {
-  id: errorLogs.id,
-  occurredAt: errorLogs.occurredAt,
-  severity: errorLogs.severity,
-  code: errorLogs.code,
-  status: errorLogs.status,
-  message: errorLogs.message,
-  stack: errorLogs.stack,
-  route: errorLogs.route,
-  method: errorLogs.method,
-  path: errorLogs.path,
-  requestId: errorLogs.requestId,
-  userId: errorLogs.userId,
-  userAgent: errorLogs.userAgent,
-};
+const errorColumns = getTableColumns(errorLogs);
 
 export async function errorLogStats(ctx: ServiceContext, input: { from?: string; to?: string }) {
   const to = input.to ? new Date(input.to) : new Date();

@@ -3,6 +3,7 @@ import { createDb } from "../../db/client";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../context";
 import { AppError } from "../errors";
+import { problemResponse } from "../problem";
 import { type AnalyticsTarget, isolateAnalytics, type RateLimitAnalytics } from "./analytics";
 import { DurableObjectRateLimitClient, type RateLimitClient } from "./client";
 import { FastRateLimitClient } from "./fast";
@@ -77,12 +78,17 @@ export function rateLimit(
     if (!decision.allowed) {
       const violated = decision.limits.filter((l) => !l.allowed).map((l) => l.name);
       const retryAfter = retryAfterSeconds(decision);
-      throw new AppError({
-        code: "RATE_LIMITED",
-        detail: `Rate limit exceeded (${violated.join(", ")}). Retry in ${retryAfter} s.`,
-        extensions: { policies: violated, retryAfterSeconds: retryAfter },
-        headers,
-      });
+      // Answered here rather than thrown: a flood of denials skips the error path entirely.
+      return problemResponse(
+        new AppError({
+          code: "RATE_LIMITED",
+          detail: `Rate limit exceeded (${violated.join(", ")}). Retry in ${retryAfter} s.`,
+          extensions: { policies: violated, retryAfterSeconds: retryAfter },
+          headers,
+        }),
+        new URL(c.req.url).pathname,
+        c.get("requestId") ?? "",
+      );
     }
 
     await next();

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { isUniqueViolation } from "../../../db/client";
 import { type User, users } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
@@ -41,14 +42,6 @@ export function phoneOrThrow(input: string | null | undefined, field = "phone"):
   }
   return phone;
 }
-
-const isUniqueViolation = (err: unknown): boolean => {
-  for (let e: unknown = err, i = 0; e && i < 5; i++) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-};
 
 export async function signup(
   ctx: ServiceContext,
