@@ -8,12 +8,13 @@ export interface MaintenanceReport {
   sessionsDeleted: number;
   refreshTokensDeleted: number;
   oneTimeTokensDeleted: number;
+  rateLimitCountersDeleted: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
 }
 
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
- * sessions and tokens, and sealing settled audit rows into the checkpoint chain. Refresh tokens
+ * sessions and tokens, rate-limit counters, and sealing settled audit rows into the checkpoint chain. Refresh tokens
  * are kept while their session lives, so reuse of a rotated token is still detected.
  */
 export async function runMaintenance(env: object): Promise<MaintenanceReport> {
@@ -42,6 +43,10 @@ export async function runMaintenance(env: object): Promise<MaintenanceReport> {
       const oneTimeTokensDeleted = await count(
         sql`delete from one_time_tokens where expires_at < now() - interval '7 days'`,
       );
+      // Per-minute limiter counters (user ids, hashed IPs) are kept 30 days: personal data.
+      const rateLimitCountersDeleted = await count(
+        sql`delete from rate_limit_counters where bucket_start < now() - interval '30 days'`,
+      );
       const sealed = await tx.execute<{ from_id: string; to_id: string; chain_hash: string }>(
         sql`select from_id, to_id, chain_hash from audit_seal()`,
       );
@@ -61,6 +66,7 @@ export async function runMaintenance(env: object): Promise<MaintenanceReport> {
         sessionsDeleted,
         refreshTokensDeleted,
         oneTimeTokensDeleted,
+        rateLimitCountersDeleted,
         auditCheckpoint,
       };
     });

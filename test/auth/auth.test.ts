@@ -351,3 +351,25 @@ describe("disable takes effect immediately", () => {
     expect((await h.get("/v1/me", { headers: u.auth })).status).toBe(401);
   });
 });
+
+describe("last activity", () => {
+  it("is stamped off the request path at most once per few minutes", async (t) => {
+    const h = await Harness.init(t);
+    const u = await h.asStudent();
+    const read = async () =>
+      (await h.db.select().from(users).where(eq(users.id, u.id)))[0]?.lastActiveAt;
+    expect(await read()).toBeNull();
+    expect((await h.get("/v1/me", { headers: u.auth })).status).toBe(200);
+    const first = await read();
+    expect(first).toBeInstanceOf(Date);
+    expect((await h.get("/v1/me", { headers: u.auth })).status).toBe(200);
+    expect((await read())?.getTime()).toBe(first?.getTime());
+    // Older than the interval: stamped again.
+    await h.db
+      .update(users)
+      .set({ lastActiveAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(users.id, u.id));
+    await h.get("/v1/me", { headers: u.auth });
+    expect((await read())?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+});

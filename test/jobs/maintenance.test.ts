@@ -37,10 +37,15 @@ describe("scheduled maintenance", () => {
       sql`insert into audit_logs (action, entity_type, occurred_at) values ('test.old', 'test', now() - interval '1 hour')`,
     );
 
+    await h.db.execute(
+      sql`insert into rate_limit_counters (policy, key, bucket_start, allowed, denied)
+          values ('auth', 'ip:old', now() - interval '31 days', 1, 1), ('auth', 'ip:new', now(), 1, 1)`,
+    );
     const report = await runMaintenance(h.env);
     expect(report.errorLogsDeleted).toBeGreaterThanOrEqual(1);
     expect(report.sessionsDeleted).toBeGreaterThanOrEqual(1);
     expect(report.oneTimeTokensDeleted).toBe(1);
+    expect(report.rateLimitCountersDeleted).toBe(1);
     expect(report.auditCheckpoint).not.toBeNull();
 
     expect(
