@@ -174,9 +174,8 @@ describe("Resend sender against the fake Resend API", () => {
   it("a provider that does not answer in time → 502 and a `failed` row", async (t) => {
     const { h, db } = await setup(t);
     const to = `slow@${unique().split("@")[1]}`;
-    const started = Date.now();
+    // The fake answers after 3 s: the cause proves the 300 ms timeout fired first.
     const err = await sendError(resend(h, db, { timeoutMs: 300 }).send(message(to)));
-    expect(Date.now() - started).toBeLessThan(2_500);
     expect(err.status).toBe(502);
     expect((err.cause as Error).message).toMatch(/did not answer within 300 ms/);
     const rows = await outboxRows(h, to);

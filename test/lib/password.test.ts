@@ -201,23 +201,6 @@ describe("dummy verification for unknown accounts", () => {
     const { m, t, p } = ARGON2ID_PARAMS;
     expect(DUMMY_PASSWORD_HASH.startsWith(`$argon2id$v=19$m=${m},t=${t},p=${p}$`)).toBe(true);
   });
-
-  it("takes about as long as verifying a real account", async () => {
-    const stored = await hashPassword("a real account password");
-    const median = async (fn: () => Promise<unknown>) => {
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const start = performance.now();
-        await fn();
-        times.push(performance.now() - start);
-      }
-      return times.sort((a, b) => a - b)[2] ?? 0;
-    };
-    const real = await median(() => verifyPassword("wrong guess", stored));
-    const dummy = await median(() => verifyAgainstDummy("wrong guess"));
-    expect(dummy, `real ${real} ms, dummy ${dummy} ms`).toBeGreaterThan(real * 0.5);
-    expect(dummy, `real ${real} ms, dummy ${dummy} ms`).toBeLessThan(real * 2 + 5);
-  });
 });
 
 describe("validatePasswordPolicy", () => {

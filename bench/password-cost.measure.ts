@@ -1,12 +1,10 @@
 /**
- * Measures one password hash inside workerd (single-threaded, synchronous work, so wall time
- * on an idle isolate is its CPU time) and keeps it inside the login budget. Run it alone to
- * read the numbers: `npx vitest run test/lib/password-cost.test.ts`.
+ * `npm run bench:password`: one password hash inside workerd (single-threaded, synchronous
+ * work, so wall time on an idle isolate is its CPU time), argon2id against PBKDF2 side by side.
+ * A measurement, not a test: it is not part of `npm test` (timings do not belong in tests).
  */
 import { describe, expect, it } from "vitest";
-import { hashPassword, verifyPassword } from "../../src/lib/password";
-
-const LOGIN_CPU_BUDGET_MS = 200;
+import { hashPassword, verifyAgainstDummy, verifyPassword } from "../src/lib/password";
 
 async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<number> {
   await fn(); // first call instantiates wasm and grows its memory: not what a login pays
@@ -21,19 +19,19 @@ async function medianMs(runs: number, fn: () => Promise<unknown>): Promise<numbe
 }
 
 describe("password hashing cost in workerd", () => {
-  it("argon2id (m=19 MiB, t=2, p=1) and PBKDF2-SHA256 (100,000) stay within the login budget", async () => {
+  it("argon2id (m=19 MiB, t=2, p=1) vs PBKDF2-SHA256 (100,000)", async () => {
     const argon2 = await medianMs(10, () => hashPassword("measure this password"));
     const pbkdf2 = await medianMs(10, () =>
       hashPassword("measure this password", { algorithm: "pbkdf2-sha256" }),
     );
     const stored = await hashPassword("measure this password");
     const verify = await medianMs(10, () => verifyPassword("measure this password", stored));
+    const dummy = await medianMs(10, () => verifyAgainstDummy("measure this password"));
     console.info(
       `median of 10 in workerd: argon2id hash ${argon2} ms, argon2id verify ${verify} ms, ` +
+        `unknown-account dummy verify ${dummy} ms, ` +
         `pbkdf2-sha256 100k hash ${pbkdf2} ms`,
     );
-    expect(argon2).toBeLessThan(LOGIN_CPU_BUDGET_MS);
-    expect(verify).toBeLessThan(LOGIN_CPU_BUDGET_MS);
-    expect(pbkdf2).toBeLessThan(LOGIN_CPU_BUDGET_MS);
+    for (const ms of [argon2, verify, dummy, pbkdf2]) expect(Number.isFinite(ms)).toBe(true);
   });
 });
