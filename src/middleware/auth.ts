@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { createDb } from "../db/client";
-import { sessions, type UserRole, users } from "../db/schema";
+import { type UserRole, users } from "../db/schema";
 import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
@@ -51,23 +51,28 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       );
     }
     const { sub, sid, ver } = verified.claims;
-    const [row] = await runAs(c.get("services").db, SYSTEM, (tx) =>
-      tx
-        .select({
-          id: users.id,
-          email: users.email,
-          role: users.role,
-          status: users.status,
-          tokenVersion: users.tokenVersion,
-          lastActiveAt: users.lastActiveAt,
-          sessionRevokedAt: sessions.revokedAt,
-          sessionExpiresAt: sessions.expiresAt,
-        })
-        .from(users)
-        .innerJoin(sessions, and(eq(sessions.id, sid), eq(sessions.userId, users.id)))
-        .where(eq(users.id, sub))
-        .limit(1),
-    );
+    // One statement (see migration 0007): it sets the system RLS context for itself only.
+    const result = await c.get("services").db.execute<{
+      id: string;
+      email: string;
+      role: UserRole;
+      status: string;
+      token_version: number;
+      last_active_at: string | Date | null;
+      session_revoked_at: string | Date | null;
+      session_expires_at: string | Date;
+    }>(sql`select * from auth_principal(${sub}, ${sid})`);
+    const found = result.rows[0];
+    const row = found && {
+      id: found.id,
+      email: found.email,
+      role: found.role,
+      status: found.status,
+      tokenVersion: found.token_version,
+      lastActiveAt: found.last_active_at === null ? null : new Date(found.last_active_at),
+      sessionRevokedAt: found.session_revoked_at,
+      sessionExpiresAt: new Date(found.session_expires_at),
+    };
     if (
       row?.status !== "active" ||
       row.tokenVersion !== ver ||
