@@ -167,18 +167,9 @@ export class RateLimiter extends DurableObject<Env> {
     return {
       allowed,
       at: now,
-      limits: evaluations.map(({ spec, limit, evaluation }) => {
-        const limitAllowed = evaluation.allowed && blockedMs === 0;
-        return {
-          name: spec.name,
-          limit,
-          windowMs: spec.windowMs,
-          remaining: blockedMs > 0 ? 0 : evaluation.remaining,
-          resetMs: Math.max(evaluation.resetMs, blockedMs),
-          retryAfterMs: limitAllowed ? 0 : Math.max(evaluation.retryAfterMs, blockedMs),
-          allowed: limitAllowed,
-        };
-      }),
+      limits: evaluations.map(({ spec, limit, evaluation }) =>
+        limitResult(spec, limit, evaluation, blockedMs),
+      ),
     };
   }
 
@@ -375,21 +366,7 @@ export class RateLimiter extends DurableObject<Env> {
     limit: number,
     evaluation: Evaluation<SlidingWindowState | GcraState>,
   ) {
-    const next = evaluation.next;
-    const sliding = "windowStart" in next ? next : undefined;
-    this.sql.exec(
-      UPSERT,
-      spec.key,
-      spec.name,
-      spec.algorithm,
-      spec.windowMs,
-      limit,
-      sliding?.windowStart ?? 0,
-      sliding?.prev ?? 0,
-      sliding?.curr ?? 0,
-      "tat" in next ? next.tat : 0,
-      evaluation.expiresAt,
-    );
+    this.writeState(spec, limit, evaluation.next, evaluation.expiresAt);
   }
 
   private writeState(spec: LimitSpec, limit: number, state: AlgorithmState, expiresAt: number) {
