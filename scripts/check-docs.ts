@@ -1,13 +1,32 @@
 /**
- * `npm run docs:check [-- URL]`: renders /docs in headless Chromium (Debian `chromium`) and
- * checks Swagger UI drew the operations from /openapi.json. Needs a running API (npm run dev).
+ * `npm run docs:check [-- URL]`: validates /openapi.json as OpenAPI 3.1 (swagger-parser), then
+ * renders /docs in headless Chromium (Debian `chromium`) and checks Swagger UI drew the
+ * operations. Needs a running API (npm run dev).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import SwaggerParser from "@apidevtools/swagger-parser";
 
-const url = process.argv[2] ?? "http://127.0.0.1:8787/docs";
+const url =
+  process.argv[2] && !process.argv[2].startsWith("--")
+    ? process.argv[2]
+    : "http://127.0.0.1:8787/docs";
+
+const specUrl = new URL("/openapi.json", url).toString();
+try {
+  const spec = (await (await fetch(specUrl)).json()) as Parameters<
+    typeof SwaggerParser.validate
+  >[0];
+  const api = (await SwaggerParser.validate(spec)) as { openapi?: string; paths?: object };
+  console.log(
+    `${specUrl}: valid OpenAPI ${api.openapi}, ${Object.keys(api.paths ?? {}).length} paths`,
+  );
+} catch (err) {
+  console.error(`${specUrl}: invalid: ${(err as Error).message}`);
+  process.exit(1);
+}
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 if (!chromium) {
   console.error("chromium not found: apt-get install -y chromium");
