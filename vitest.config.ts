@@ -23,6 +23,7 @@ export default defineConfig({
           TEST_FAKE_EMAIL_URL: inject("fakeEmailUrl"),
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
+          TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),
         },
       },
     })),

@@ -18,6 +18,7 @@ import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
 import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
 import { startFakeEmail } from "./support/node/fake-email.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
+import { startOpenApiValidator } from "./support/node/openapi-validator.ts";
 
 export const TEMPLATE_DB = "coaching_test_template";
 
@@ -32,6 +33,7 @@ declare module "vitest" {
     fakeEmailUrl: string;
     blackholePort: number;
     closedPort: number;
+    openApiValidatorUrl: string;
   }
 }
 
@@ -76,6 +78,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   const proxy = await startWsProxy(0);
   const sentry = await startFakeSentry();
   const blackhole = await startBlackhole();
+  const validator = await startOpenApiValidator();
   const email = await startFakeEmail();
 
   project.provide("pgAdminUrl", admin("postgres"));
@@ -87,10 +90,17 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("fakeEmailUrl", email.url);
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
+  project.provide("openApiValidatorUrl", validator.url);
   console.log(`[test-db] Postgres ready and template migrated in ${Date.now() - started} ms`);
 
   return async () => {
-    await Promise.allSettled([proxy.close(), sentry.close(), blackhole.close(), email.close()]);
+    await Promise.allSettled([
+      proxy.close(),
+      sentry.close(),
+      blackhole.close(),
+      validator.close(),
+      email.close(),
+    ]);
     await stopDatabase();
   };
 }

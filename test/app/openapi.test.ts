@@ -24,6 +24,20 @@ describe("OpenAPI document", () => {
     );
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of refs) expect(res.body.components?.schemas, ref).toHaveProperty(ref as string);
+    // And a full validator (swagger-parser, run in Node: see test/support/node/openapi-validator).
+    const verdict = (await (
+      await fetch(h.env.TEST_OPENAPI_VALIDATOR_URL, { method: "POST", body: res.text })
+    ).json()) as { valid: boolean; version?: string; error?: string };
+    expect(verdict, verdict.error).toEqual({ valid: true, version: "3.1.0" });
+    // The validator is no rubber stamp: a broken reference is refused.
+    const broken = res.text.replace(
+      '"#/components/schemas/Problem"',
+      '"#/components/schemas/Nope"',
+    );
+    const refused = (await (
+      await fetch(h.env.TEST_OPENAPI_VALIDATOR_URL, { method: "POST", body: broken })
+    ).json()) as { valid: boolean };
+    expect(refused.valid).toBe(false);
   });
 
   it("documents exactly the routes the app serves", async (t) => {

@@ -8,6 +8,7 @@ export interface TestBindings extends Env, IdentityBindings {
   TEST_FAKE_EMAIL_URL: string;
   TEST_BLACKHOLE_PORT: string;
   TEST_CLOSED_PORT: string;
+  TEST_OPENAPI_VALIDATOR_URL: string;
 }
 
 export const testEnv = env as unknown as TestBindings;
