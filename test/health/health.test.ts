@@ -20,3 +20,36 @@ describe("health", () => {
     expect(res.body.checks.durableObject.status).toBe("ok");
   });
 });
+
+describe("readiness names each failing dependency", () => {
+  const failingKv = {
+    put: async () => {
+      throw new Error("kv down");
+    },
+    get: async () => null,
+  } as unknown as KVNamespace;
+  const failingDo = {
+    idFromName: () => ({}),
+    get: () => ({
+      ping: async () => {
+        throw new Error("object down");
+      },
+    }),
+  } as unknown as Env["RATE_LIMITER"];
+
+  it("KV failing → 503 naming kv only", async (t) => {
+    const h = await Harness.init(t, { env: { CACHE: failingKv } });
+    const res = await h.get<Readiness>("/health/ready");
+    expect(res.status, res.text).toBe(503);
+    expect(res.body.failed).toEqual(["kv"]);
+    expect(res.body.checks.postgres.status).toBe("ok");
+  });
+
+  it("the Durable Object failing → 503 naming durableObject only", async (t) => {
+    const h = await Harness.init(t, { env: { RATE_LIMITER: failingDo } });
+    const res = await h.get<Readiness>("/health/ready");
+    expect(res.status, res.text).toBe(503);
+    expect(res.body.failed).toEqual(["durableObject"]);
+    expect(res.body.checks.kv.status).toBe("ok");
+  });
+});
