@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
 import { handleError } from "../../src/lib/handle-error";
 import { createRouter } from "../../src/lib/openapi";
+import { DenialCache } from "../../src/lib/rate-limit/client";
 import { FastLimiterState, FastRateLimitClient } from "../../src/lib/rate-limit/fast";
 import { rateLimit } from "../../src/lib/rate-limit/middleware";
 import { defaultPolicies, resolvePolicies } from "../../src/lib/rate-limit/policies";
@@ -19,6 +20,7 @@ function isolate(syncBatch: number, namespace: DurableObjectNamespace<RateLimite
     syncBatch,
     state: new FastLimiterState(),
     syncIntervalMs: 1_000,
+    denials: new DenialCache(),
   });
   return {
     check: (key: string, limits: Limit[], now: number) =>
@@ -250,5 +252,23 @@ describe("fast mode", () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
     const stored = await ns.get(ns.idFromName(`api:user:${user}`)).getState();
     expect(stored.limits[0]?.used).toBeGreaterThan(2.9);
+  });
+});
+
+describe("fast mode denial short-circuit", () => {
+  it("answers repeated denials from the cache until the retry time, then admits again", async () => {
+    const iso = isolate(5);
+    const key = `fast-cache-${crypto.randomUUID()}`;
+    const lim = limit({ limit: 2, windowMs: 60_000 });
+    const t0 = base + 7_000_000;
+    expect((await iso.check(key, [lim], t0)).allowed).toBe(true);
+    expect((await iso.check(key, [lim], t0)).allowed).toBe(true);
+    const denied = await iso.check(key, [lim], t0);
+    expect(denied).toMatchObject({ allowed: false, source: "local" });
+    const again = await iso.check(key, [lim], t0 + 1);
+    expect(again).toMatchObject({ allowed: false, source: "cache" });
+    const retryMs = Math.max(...denied.limits.map((l) => l.retryAfterMs));
+    expect((await iso.check(key, [lim], t0 + retryMs)).allowed).toBe(true);
+    await iso.settle();
   });
 });

@@ -219,7 +219,7 @@ function missing(name: string): never {
   throw new Error(`rate limiter returned no result for limit "${name}"`);
 }
 
-function denialCacheKey(key: string, specs: LimitSpec[]): string {
+export function denialCacheKey(key: string, specs: LimitSpec[]): string {
   return JSON.stringify([
     key,
     specs.map((s) => [s.key, s.name, s.algorithm, s.limit, s.windowMs, s.cost]),

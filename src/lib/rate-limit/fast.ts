@@ -30,7 +30,10 @@ import { dependencyUnavailable } from "../errors";
 import { type AlgorithmState, consume, evaluateAlgorithm, limitResult } from "./algorithms";
 import {
   type CheckOptions,
+  type DenialCache,
   DurableObjectRateLimitClient,
+  denialCacheKey,
+  isolateDenials,
   type RateLimitClient,
   withTimeout,
 } from "./client";
@@ -116,6 +119,8 @@ export interface FastClientOptions {
   syncIntervalMs?: number;
   state?: FastLimiterState;
   timeoutMs?: number;
+  /** The isolate's denial short-circuit (as in exact mode); `null` turns it off. */
+  denials?: DenialCache | null;
 }
 
 export class FastRateLimitClient implements RateLimitClient {
@@ -123,11 +128,13 @@ export class FastRateLimitClient implements RateLimitClient {
   private readonly syncBatch: number;
   private readonly syncIntervalMs: number;
   private readonly timeoutMs: number;
+  private readonly denials: DenialCache | null;
 
   constructor(
     private readonly namespace: DurableObjectNamespace<RateLimiter>,
     opts: FastClientOptions,
   ) {
+    this.denials = opts.denials === undefined ? isolateDenials : opts.denials;
     this.state = opts.state ?? isolateFastState;
     this.syncBatch = Math.max(1, Math.floor(opts.syncBatch));
     this.syncIntervalMs = opts.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS;
@@ -153,6 +160,12 @@ export class FastRateLimitClient implements RateLimitClient {
       );
     }
     const now = opts.now ?? Date.now();
+    // A key denied here stays denied until its retry time whatever else happens (counters only
+    // decay, and other traffic only delays it), so a flood of denials skips all local work.
+    const cost = specs.reduce((n, s) => n + s.cost, 0);
+    const cacheKey = denialCacheKey(key, specs);
+    const cached = this.denials?.lookup(cacheKey, cost, now);
+    if (cached) return cached;
     const entry = this.entryFor(objectKey, specs, now);
     const blockedMs = Math.max(0, entry.blockedUntil - now);
     const evaluations = specs.map((spec, i) => {
@@ -177,6 +190,7 @@ export class FastRateLimitClient implements RateLimitClient {
 
     if (!allowed) {
       this.scheduleSync(entry, now, opts);
+      this.denials?.remember(cacheKey, cost, now, results);
       return { allowed: false, source: "local", limits: results };
     }
 
