@@ -168,3 +168,38 @@ describe("audit and error logs", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("who may change whose status", () => {
+  it("an admin manages students only; a super admin manages admins; nobody changes themselves", async (t) => {
+    const h = await Harness.init(t);
+    const admin = await h.asAdmin();
+    const otherAdmin = await h.asAdmin();
+    const superAdmin = await h.asAdmin("super_admin");
+    const patch = (who: { auth: Record<string, string> }, id: string, status: string) =>
+      h.patch(`/v1/admin/users/${id}`, { status }, { headers: who.auth });
+
+    expect((await patch(admin, superAdmin.id, "disabled")).status).toBe(403);
+    expect((await patch(admin, otherAdmin.id, "disabled")).status).toBe(403);
+    expect((await patch(admin, admin.id, "disabled")).status).toBe(403);
+    expect((await patch(superAdmin, superAdmin.id, "disabled")).status).toBe(403);
+    const [row] = await h.db.select().from(users).where(eq(users.id, superAdmin.id));
+    expect(row?.status).toBe("active");
+
+    const ok = await patch(superAdmin, otherAdmin.id, "disabled");
+    expect(ok.status, ok.text).toBe(200);
+    expect((await h.get("/v1/me", { headers: otherAdmin.auth })).status).toBe(401);
+  });
+
+  it("the database refuses it too, whatever the service does", async (t) => {
+    const h = await Harness.init(t);
+    const admin = await h.asAdmin();
+    const superAdmin = await h.asAdmin("super_admin");
+    const { adminQuery } = await import("../support/database");
+    const [res] = await adminQuery<{ r: boolean }>(
+      `SELECT test_can_update($1, 'users', $2, '{"status":"disabled"}') r`,
+      [admin.id, superAdmin.id],
+      h.database,
+    );
+    expect(res?.r).toBe(false);
+  });
+});

@@ -146,7 +146,8 @@ export async function decideAdminRequest(
     });
     const [requester] = await tx.select().from(users).where(eq(users.id, request.userId)).limit(1);
     if (!requester) throw notFound("The requester no longer exists.");
-    if (input.decision === "approve") {
+    if (input.decision === "approve" && requester.role === "student") {
+      // Only a student is promoted: a requester made super admin meanwhile keeps that role.
       const [promoted] = await tx
         .update(users)
         .set({ role: "admin" })

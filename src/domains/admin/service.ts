@@ -3,7 +3,7 @@ import { and, count, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle
 import { auditLogs, errorLogs, type User, users } from "../../db/schema";
 import { runAs, type Transaction } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
-import { notFound } from "../../lib/errors";
+import { forbidden, notFound } from "../../lib/errors";
 import { listScope, type PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
 import { revokeAllSessions } from "../auth/service/sessions";
@@ -71,6 +71,12 @@ export async function setUserStatus(ctx: ServiceContext, id: string, status: Use
   return runAs(ctx.db, ctx.actor, async (tx) => {
     const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update").limit(1);
     if (!before) throw notFound("The user was not found.");
+    // Admins manage students; only a super admin manages admins; nobody locks themselves out.
+    // The users_guard_privileged_columns trigger enforces the same in the database.
+    if (id === ctx.actor.userId) throw forbidden("You cannot change your own status.");
+    if (before.role !== "student" && ctx.actor.role !== "super_admin") {
+      throw forbidden("Only a super admin can change an admin's status.");
+    }
     if (before.status === status) return toUserView(before);
     const [after] = await tx.update(users).set({ status }).where(eq(users.id, id)).returning();
     if (!after) throw notFound("The user was not found.");
