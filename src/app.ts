@@ -8,7 +8,12 @@ import { registerRateLimitRoutes } from "./domains/rate-limits";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
-import { analyticsFromConfig, jsonBodyField, rateLimit } from "./lib/rate-limit/middleware";
+import {
+  analyticsFromConfig,
+  bearerToken,
+  jsonBodyField,
+  rateLimit,
+} from "./lib/rate-limit/middleware";
 import { bodyLimitFromConfig } from "./middleware/body-limit";
 import { corsFromConfig } from "./middleware/cors";
 import { init } from "./middleware/init";
@@ -42,12 +47,28 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", bodyLimitFromConfig());
   app.use("*", requireJson());
   // After the body limit: the per-account key reads the (size-checked) JSON body.
-  app.use(
-    "/v1/auth/*",
-    rateLimit("auth", {
-      extraKey: { name: "account", extract: jsonBodyField("email") },
-      analytics: analyticsFromConfig,
-    }),
+  // Every /v1/auth/* route is under the auth policy. Credential routes count per IP and per
+  // account; session routes (refresh, logout, …) count per session, so many students behind
+  // one school address do not exhaust each other's login budget by refreshing.
+  const credentialLimit = rateLimit("auth", {
+    extraKey: { name: "account", extract: jsonBodyField("email") },
+    analytics: analyticsFromConfig,
+  });
+  const sessionLimit = rateLimit("auth", {
+    key: {
+      name: "session",
+      extract: async (c) => (await jsonBodyField("refreshToken")(c)) ?? bearerToken(c),
+    },
+    analytics: analyticsFromConfig,
+  });
+  const sessionRoutes = new Set([
+    "/v1/auth/refresh",
+    "/v1/auth/logout",
+    "/v1/auth/logout-all",
+    "/v1/auth/email/resend",
+  ]);
+  app.use("/v1/auth/*", (c, next) =>
+    sessionRoutes.has(c.req.path) ? sessionLimit(c, next) : credentialLimit(c, next),
   );
   app.use("/v1/admin-requests/verify", rateLimit("strict", { analytics: analyticsFromConfig }));
 

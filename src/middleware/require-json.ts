@@ -3,6 +3,11 @@ import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+/** The one test of "this body is JSON" (also what Hono's validator parses), e.g. `Application/JSON`, `application/x+json`. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  return JSON_TYPE.test((contentType ?? "").split(";")[0]?.trim() ?? "");
+}
 const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
@@ -17,8 +22,7 @@ export function requireJson(): MiddlewareHandler<AppEnv> {
         (length !== undefined && length !== "0") ||
         c.req.header("Transfer-Encoding") !== undefined ||
         c.req.header("Content-Type") !== undefined;
-      const mediaType = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim() ?? "";
-      if (hasBody && !JSON_TYPE.test(mediaType)) {
+      if (hasBody && !isJsonContentType(c.req.header("Content-Type"))) {
         throw new AppError({
           code: "UNSUPPORTED_MEDIA_TYPE",
           detail: "Send the request body as application/json.",

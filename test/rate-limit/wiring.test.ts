@@ -148,3 +148,96 @@ describe("admin rate-limit operations", () => {
     expect(top.data[0]?.denied).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe("review fixes", () => {
+  it("the per-account key holds whatever the casing or +json type of Content-Type", async (t) => {
+    const h = await Harness.init(t);
+    const email = `case-${crypto.randomUUID().slice(0, 6)}@example.in`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await h.post("/v1/auth/login", undefined, {
+        raw: JSON.stringify({ email, password: "wrong password!" }),
+        headers: {
+          "Content-Type": i % 2 ? "Application/JSON" : "application/vnd.api+json",
+          "CF-Connecting-IP": `198.51.100.${i + 1}`,
+        },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 401).length).toBe(10);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+  });
+
+  it("IPv6 clients are limited by their /64", async (t) => {
+    const h = await Harness.init(t, {
+      env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },
+    });
+    const statuses: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const res = await h.post(
+        "/v1/auth/password/forgot",
+        { email: `v6-${i}@example.in` },
+        {
+          headers: { "CF-Connecting-IP": `2001:db8:abcd:12::${i.toString(16)}` },
+        },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+  });
+
+  it("refresh is counted per session, not against the IP's login budget", async (t) => {
+    const h = await Harness.init(t, {
+      env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await h.post("/v1/auth/refresh", { refreshToken: `${"s".repeat(40)}${i}xyz` });
+      statuses.push(res.status);
+    }
+    // Five different (unknown) sessions from one address: each has its own budget.
+    expect(statuses).toEqual([401, 401, 401, 401, 401]);
+    const login = await h.post("/v1/auth/login", { email: "a@b.in", password: "x".repeat(12) });
+    expect(login.status).toBe(401);
+  });
+
+  it("guessing the current password is limited per user and audited", async (t) => {
+    const h = await Harness.init(t, {
+      env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },
+    });
+    const u = await h.asStudent();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await h.post(
+        "/v1/me/password",
+        { currentPassword: `guess number ${i}`, newPassword: "a brand new phrase" },
+        { headers: u.auth },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([400, 400, 400, 429]);
+    const rows = await h.db
+      .select()
+      .from(auditLogs)
+      .where(
+        and(eq(auditLogs.action, "auth.password_change_failed"), eq(auditLogs.entityId, u.id)),
+      );
+    expect(rows).toHaveLength(3);
+  });
+});
+
+describe("api policy on authenticated traffic", () => {
+  it("costs one unit per request (the guard runs once, keyed by the user)", async (t) => {
+    const h = await Harness.init(t);
+    const u = await h.asStudent();
+    const first = await h.get("/v1/me", { headers: u.auth });
+    const second = await h.get("/v1/admin/users", { headers: (await h.asAdmin()).auth });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    const remaining = (res: { headers: Headers }) =>
+      Number(/"api";r=(\d+)/.exec(res.headers.get("RateLimit") ?? "")?.[1]);
+    const quota = Number(/"api";q=(\d+)/.exec(first.headers.get("RateLimit-Policy") ?? "")?.[1]);
+    expect(remaining(first)).toBe(quota - 1);
+    expect(remaining(second)).toBe(quota - 1);
+  });
+});

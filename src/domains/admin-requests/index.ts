@@ -12,7 +12,6 @@ export function registerAdminRequestRoutes(app: OpenAPIHono<AppEnv>) {
   app.on("POST", "/v1/admin-requests", requireAuth());
   submit.register(app);
   app.use("/v1/admin/admin-requests/*", requireAuth(), requireRole("super_admin"));
-  app.use("/v1/admin/admin-requests", requireAuth(), requireRole("super_admin"));
   list.register(app);
   approve.register(app);
   reject.register(app);

@@ -11,14 +11,7 @@ import * as verifyAuditLogs from "./routes/verify-audit-logs";
 
 /** Admin back office: every route needs an admin or super admin. */
 export function registerAdminRoutes(app: OpenAPIHono<AppEnv>) {
-  for (const path of [
-    "/v1/admin/users",
-    "/v1/admin/users/*",
-    "/v1/admin/audit-logs",
-    "/v1/admin/audit-logs/*",
-    "/v1/admin/error-logs",
-    "/v1/admin/error-logs/*",
-  ]) {
+  for (const path of ["/v1/admin/users/*", "/v1/admin/audit-logs/*", "/v1/admin/error-logs/*"]) {
     app.use(path, requireAuth(), requireRole("admin", "super_admin"));
   }
   // Static paths before parameterised ones so /verify and /stats are not read as ids.

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createDb } from "../../db/client";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
+import { isJsonContentType } from "../../middleware/require-json";
 import type { AppEnv } from "../context";
 import { AppError } from "../errors";
 import { problemResponse } from "../problem";
@@ -27,6 +28,12 @@ export interface RateLimitOptions {
    * emails never become object names; `undefined` skips it.
    */
   extraKey?: { name: string; extract: Extract<string | undefined> };
+  /**
+   * Keys the limit by something other than user/IP, e.g. the session a refresh token belongs
+   * to, so a classroom behind one address does not share one budget. Hashed; `undefined`
+   * falls back to user/IP.
+   */
+  key?: { name: string; extract: Extract<string | undefined> };
   /** Units this request costs (default 1), e.g. by upload size class. */
   cost?: number | Extract<number>;
   /** Replaces the client the policy's mode picks (tests, or the no-op twin). */
@@ -54,7 +61,9 @@ export function rateLimit(
     const policy = (opts.policies ?? policiesFromEnv(c.env))[policyName];
     const client = opts.client?.(c, policy) ?? defaultClient(c, policy);
     const waitUntil = waitUntilOf(c);
-    const identity = identityOf(c, policy);
+    const own = opts.key && (await opts.key.extract(c));
+    const identity =
+      opts.key && own ? `${opts.key.name}:${await digest(own)}` : identityOf(c, policy);
     const cost = typeof opts.cost === "function" ? await opts.cost(c) : (opts.cost ?? 1);
     const limits: Limit[] = [limitOf(policy, policy.name, `${policy.name}:${identity}`, cost)];
     const extra = opts.extraKey && (await opts.extraKey.extract(c));
@@ -102,10 +111,15 @@ export function rateLimit(
   };
 }
 
+/** Extractor for the bearer token of the request (hashed by the caller), if any. */
+export const bearerToken: Extract<string | undefined> = (c) =>
+  /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
+
 /** Extractor for a string field of a JSON body, trimmed and lower-cased (e.g. an email). */
 export function jsonBodyField(field: string): Extract<string | undefined> {
   return async (c) => {
-    if (!c.req.header("Content-Type")?.includes("application/json")) return undefined;
+    // Same test as requireJson and the validator: any casing or +json type still keys the account.
+    if (!isJsonContentType(c.req.header("Content-Type"))) return undefined;
     try {
       // Hono caches the parsed body, so the route's validator reads it again for free.
       const body: unknown = await c.req.json();
@@ -123,7 +137,26 @@ export function identityOf(c: Context<AppEnv>, policy: Pick<Policy, "key">): str
   const userId = policy.key === "user-or-ip" ? c.get("userId") : undefined;
   if (userId) return `user:${userId}`;
   // Never X-Forwarded-For: clients can set it; Cloudflare sets CF-Connecting-IP itself.
-  return `ip:${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
+  return `ip:${clientAddressKey(c.req.header("CF-Connecting-IP"))}`;
+}
+
+/**
+ * IPv4 as is; IPv6 by its /64, since one subscriber usually holds a whole /64 and could
+ * otherwise rotate through addresses to escape per-IP limits.
+ */
+export function clientAddressKey(ip: string | undefined): string {
+  if (!ip) return "unknown";
+  if (!ip.includes(":")) return ip;
+  const [head = "", tail = ""] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = ip.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 function defaultClient(c: Context<AppEnv>, policy: Policy): RateLimitClient {

@@ -170,6 +170,14 @@ export async function changePassword(
   const user = await currentUser(ctx);
   const verdict = await verifyPassword(input.currentPassword, user.passwordHash);
   if (!verdict.ok) {
+    await runAs(ctx.db, SYSTEM, (tx) =>
+      recordAudit(tx, ctx.audit, {
+        action: "auth.password_change_failed",
+        entityType: "user",
+        entityId: user.id,
+        after: { reason: "wrong_current_password" },
+      }),
+    );
     throw new AppError({
       code: "VALIDATION_FAILED",
       detail: "The current password is incorrect.",
