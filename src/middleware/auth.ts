@@ -52,6 +52,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     }
     const { sub, sid, ver } = verified.claims;
     // One statement (see migration 0007): it sets the system RLS context for itself only.
+    // Never call it inside runAs(): in an open transaction that context would outlive it.
     const result = await c.get("services").db.execute<{
       id: string;
       email: string;

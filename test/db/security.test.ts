@@ -144,3 +144,18 @@ describe("audit log integrity", () => {
     }
   });
 });
+
+describe("audit rows from the Worker's role", () => {
+  it("get the database's time, whatever occurred_at the insert names", async () => {
+    await q(`DO $$ BEGIN
+      SET LOCAL ROLE app_runtime;
+      PERFORM set_config('app.role', 'system', true);
+      INSERT INTO audit_logs (action, entity_type, occurred_at)
+        VALUES ('test.backdate', 'test', now() - interval '30 days');
+    END $$`);
+    const [stored] = await q<{ age_seconds: number }>(
+      "SELECT extract(epoch FROM now() - occurred_at)::int AS age_seconds FROM audit_logs WHERE action = 'test.backdate'",
+    );
+    expect(stored?.age_seconds).toBeLessThan(3600);
+  });
+});
