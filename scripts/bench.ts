@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { offlineWranglerEnv } from "./lib/wrangler-env.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -62,13 +63,7 @@ function build(outDir: string): string {
     {
       cwd: root,
       encoding: "utf8",
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_SEND_ERROR_REPORTS: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      },
+      env: offlineWranglerEnv(),
     },
   );
   const script = join(bundleDir, "worker.js");

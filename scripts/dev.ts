@@ -22,6 +22,7 @@ import {
   startLocalPostgres,
 } from "./lib/postgres.ts";
 import { seed } from "./lib/seed.ts";
+import { offlineWranglerEnv } from "./lib/wrangler-env.ts";
 import { startWsProxy, type WsProxy } from "./lib/ws-proxy.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -192,13 +193,7 @@ async function main() {
       cwd: root,
       detached: true,
       stdio: ["ignore", "inherit", "inherit"],
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_SEND_ERROR_REPORTS: "false",
-        WRANGLER_HIDE_BANNER: "true",
-        CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      },
+      env: offlineWranglerEnv(),
     },
   );
   if (wrangler.pid) writeFileSync(wranglerPidFile, String(wrangler.pid));

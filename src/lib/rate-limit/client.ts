@@ -106,12 +106,16 @@ export class DenialCache {
 
   private evict(now: number) {
     for (const [k, e] of this.entries) if (now >= e.until) this.entries.delete(k);
-    // Still full: drop the oldest quarter (Map keeps insertion order).
-    let drop = this.entries.size >= this.maxEntries ? Math.ceil(this.maxEntries / 4) : 0;
-    for (const k of this.entries.keys()) {
-      if (drop-- <= 0) break;
-      this.entries.delete(k);
-    }
+    dropOldestQuarter(this.entries, this.maxEntries);
+  }
+}
+
+/** Still full after expiry: drop the oldest quarter (a Map iterates in insertion order). */
+export function dropOldestQuarter(entries: Map<string, unknown>, maxEntries: number) {
+  let drop = entries.size >= maxEntries ? Math.ceil(maxEntries / 4) : 0;
+  for (const k of entries.keys()) {
+    if (drop-- <= 0) break;
+    entries.delete(k);
   }
 }
 

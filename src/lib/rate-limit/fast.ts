@@ -33,6 +33,7 @@ import {
   type DenialCache,
   DurableObjectRateLimitClient,
   denialCacheKey,
+  dropOldestQuarter,
   isolateDenials,
   type RateLimitClient,
   withTimeout,
@@ -100,13 +101,9 @@ export class FastLimiterState {
     for (const [k, e] of this.entries) {
       if (now >= e.expiresAt && e.inFlight.size === 0) this.entries.delete(k);
     }
-    // Still full: drop the least recently used quarter. Their unsent units (< syncBatch each)
-    // are lost to the object: the same slack the bound already allows per isolate.
-    let drop = this.entries.size >= this.maxEntries ? Math.ceil(this.maxEntries / 4) : 0;
-    for (const k of this.entries.keys()) {
-      if (drop-- <= 0) break;
-      this.entries.delete(k);
-    }
+    // Least recently used first (get() re-inserts). Their unsent units (< syncBatch each) are
+    // lost to the object: the same slack the bound already allows per isolate.
+    dropOldestQuarter(this.entries, this.maxEntries);
   }
 }
 
