@@ -159,3 +159,15 @@ describe("audit rows from the Worker's role", () => {
     expect(stored?.age_seconds).toBeLessThan(3600);
   });
 });
+
+describe("helpers that act as other users", () => {
+  it.for([
+    ["_as_user(NULL)"],
+    ["test_can_read(NULL, 'users', 'x')"],
+    ["get_user_permissions(NULL)"],
+  ] as const)("%s is not executable by the Worker's role", async ([call]) => {
+    await expect(
+      q(`DO $$ BEGIN SET LOCAL ROLE app_runtime; PERFORM ${call}; END $$`),
+    ).rejects.toThrow(/permission denied/);
+  });
+});
