@@ -15,10 +15,15 @@ const url =
     : "http://127.0.0.1:8787/docs";
 
 const specUrl = new URL("/openapi.json", url).toString();
+const res = await fetch(specUrl).catch(() => {
+  console.error(
+    `docs:check: nothing answers at ${specUrl}. It checks a running API: start \`npm run dev\` ` +
+      "first (in another terminal), or pass the API's docs URL: npm run docs:check -- URL",
+  );
+  process.exit(1);
+});
 try {
-  const spec = (await (await fetch(specUrl)).json()) as Parameters<
-    typeof SwaggerParser.validate
-  >[0];
+  const spec = (await res.json()) as Parameters<typeof SwaggerParser.validate>[0];
   const api = (await SwaggerParser.validate(spec)) as { openapi?: string; paths?: object };
   console.log(
     `${specUrl}: valid OpenAPI ${api.openapi}, ${Object.keys(api.paths ?? {}).length} paths`,

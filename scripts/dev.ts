@@ -5,10 +5,20 @@
  * Ctrl-C, or any part failing, stops everything it started.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
+  assertOwnedDatabase,
   connectOrExplain,
   databaseExists,
   enableLocalRuntimeLogin,
@@ -30,6 +40,10 @@ const API_PORT = Number(process.env.PORT ?? 8787);
 const PG_PORT = Number(process.env.PG_PORT ?? 54329);
 const PROXY_PORT = Number(process.env.NEON_WS_PROXY_PORT ?? 54330);
 const DB_NAME = "coaching";
+// A second stack beside the first (other ports) keeps its own Postgres data and local KV/DO
+// state; the default ports keep the historical locations.
+const PG_DATA = join(root, ".data", PG_PORT === 54329 ? "postgres" : `postgres-${PG_PORT}`);
+const WRANGLER_STATE = join(root, ".wrangler", API_PORT === 8787 ? "state" : `state-${API_PORT}`);
 
 const started = Date.now();
 const log = (line: string) => console.log(`\x1b[36m[dev]\x1b[0m ${line}`);
@@ -38,7 +52,6 @@ let postgres: LocalPostgres | undefined;
 let proxy: WsProxy | undefined;
 let wrangler: ChildProcess | undefined;
 let stopping = false;
-let outboxClient: { end: () => Promise<void> } | undefined;
 
 function killWrangler(signal: NodeJS.Signals = "SIGTERM") {
   // wrangler runs in its own process group (esbuild + workerd children): signal the group,
@@ -52,18 +65,19 @@ function killWrangler(signal: NodeJS.Signals = "SIGTERM") {
   }
 }
 
+const running = (child: ChildProcess | undefined) =>
+  child !== undefined && child.exitCode === null && child.signalCode === null;
+
 async function shutdown(code: number, reason?: string) {
   if (stopping) return;
   stopping = true;
   if (reason) log(reason);
   killWrangler("SIGTERM");
   const forced = setTimeout(() => killWrangler("SIGKILL"), 5_000);
-  if (wrangler && wrangler.exitCode === null) {
-    await new Promise((ok) => wrangler?.once("exit", ok));
-  }
+  // A child killed by a signal has exitCode null and signalCode set: waiting on "exit" then hangs.
+  if (running(wrangler)) await new Promise((ok) => wrangler?.once("exit", ok));
   clearTimeout(forced);
-  rmSync(wranglerPidFile, { force: true });
-  await outboxClient?.end().catch(() => undefined);
+  releaseInstance();
   await proxy?.close().catch(() => undefined);
   if (postgres) {
     log("stopping Postgres");
@@ -100,33 +114,107 @@ function addMissingDevVars(devVars: string, example: string) {
   log(`added to .dev.vars from the example: ${missing.map((l) => l.split("=")[0]).join(", ")}`);
 }
 
-const wranglerPidFile = join(root, ".data", "wrangler.pgid");
+/**
+ * Each running `npm run dev` registers itself in .data/dev-<PORT>.json: its pid, its ports, its
+ * data dir and wrangler's process group. A new instance refuses to start next to a live one
+ * that uses any of the same ports or data, and cleans up only after instances whose owner is
+ * gone (a SIGKILLed run leaves wrangler's group behind; Postgres stops itself when its parent
+ * disappears, and a postmaster left anyway is stopped by startLocalPostgres).
+ */
+interface Instance {
+  pid: number;
+  api: number;
+  pg: number | null;
+  proxy: number;
+  dataDir: string | null;
+  wranglerPgid?: number;
+}
 
-/** A SIGKILLed `npm run dev` leaves wrangler's process group behind: stop it before starting. */
-async function stopStaleWrangler() {
-  if (!existsSync(wranglerPidFile)) return;
-  const pgid = Number(readFileSync(wranglerPidFile, "utf8").trim());
-  rmSync(wranglerPidFile, { force: true });
-  if (!Number.isInteger(pgid) || pgid <= 1) return;
-  let cmdline = "";
+const instanceFile = join(root, ".data", `dev-${API_PORT}.json`);
+let instance: Instance | undefined;
+
+function processCmdline(pid: number): string | undefined {
   try {
-    cmdline = readFileSync(`/proc/${pgid}/cmdline`, "utf8");
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
   } catch {
-    return; // already gone
+    return undefined; // gone
   }
-  if (!cmdline.includes("wrangler")) return; // the pid was reused by something else
-  log(`stopping a wrangler dev (pgid ${pgid}) left running by an earlier run`);
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    /* gone meanwhile */
+}
+
+const isDevProcess = (pid: number) => processCmdline(pid)?.includes("scripts/dev.ts") ?? false;
+
+function readInstances(): { file: string; info: Instance }[] {
+  const dir = join(root, ".data");
+  return readdirSync(dir)
+    .filter((f) => /^dev-\d+\.json$/.test(f))
+    .flatMap((f) => {
+      try {
+        return [{ file: join(dir, f), info: JSON.parse(readFileSync(join(dir, f), "utf8")) }];
+      } catch {
+        rmSync(join(dir, f), { force: true });
+        return [];
+      }
+    });
+}
+
+async function claimInstance(pgDataDir: string | null) {
+  const ours: Instance = {
+    pid: process.pid,
+    api: API_PORT,
+    pg: pgDataDir ? PG_PORT : null,
+    proxy: PROXY_PORT,
+    dataDir: pgDataDir,
+  };
+  for (const { file, info } of readInstances()) {
+    if (info.pid !== process.pid && isDevProcess(info.pid)) {
+      const clash =
+        info.api === ours.api ||
+        info.proxy === ours.proxy ||
+        (info.pg !== null && info.pg === ours.pg) ||
+        (info.dataDir !== null && info.dataDir === ours.dataDir);
+      if (!clash) continue;
+      throw new Error(
+        `another npm run dev (pid ${info.pid}) is already running: API on ${info.api}, ` +
+          `${info.pg ? `Postgres on ${info.pg}, ` : ""}proxy on ${info.proxy}. ` +
+          `Use it, stop it (Ctrl-C in its terminal, or kill ${info.pid}), or start a second ` +
+          "stack beside it on other ports: " +
+          "PORT=8788 PG_PORT=54339 NEON_WS_PROXY_PORT=54340 npm run dev",
+      );
+    }
+    // The owner is gone: stop what it left behind, then forget it.
+    if (info.wranglerPgid && processCmdline(info.wranglerPgid)?.includes("wrangler")) {
+      log(`stopping a wrangler dev (pgid ${info.wranglerPgid}) left by a stopped run`);
+      try {
+        process.kill(-info.wranglerPgid, "SIGKILL");
+      } catch {
+        /* gone meanwhile */
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    rmSync(file, { force: true });
   }
-  await new Promise((r) => setTimeout(r, 500));
+  instance = ours;
+  writeFileSync(instanceFile, JSON.stringify(instance));
+}
+
+function recordWrangler(pgid: number) {
+  if (!instance) return;
+  instance.wranglerPgid = pgid;
+  writeFileSync(instanceFile, JSON.stringify(instance));
+}
+
+function releaseInstance() {
+  if (!instance) return;
+  instance = undefined;
+  rmSync(instanceFile, { force: true });
 }
 
 async function main() {
   mkdirSync(join(root, ".data"), { recursive: true });
-  await stopStaleWrangler();
+  rmSync(join(root, ".data", "wrangler.pgid"), { force: true }); // pre-registry versions
+  const external = process.env.DATABASE_URL;
+  const dataDir = external ? null : resolveDataDir(PG_DATA, log);
+  await claimInstance(dataDir);
   const devVars = join(root, ".dev.vars");
   const example = join(root, ".dev.vars.example");
   if (!existsSync(devVars)) {
@@ -139,13 +227,14 @@ async function main() {
   await assertPortFree(PROXY_PORT, "Neon WebSocket proxy");
 
   let adminUrl: string;
-  const external = process.env.DATABASE_URL;
-  if (external) {
-    log(`using the Postgres at DATABASE_URL (${new URL(external).host})`);
-    adminUrl = external;
+  if (external || !dataDir) {
+    // Seeding publishes demo passwords; the runtime role gets a local password: refuse early.
+    assertOwnedDatabase(external ?? "", "migrate, seed demo accounts and set role passwords");
+    log(`using the Postgres at DATABASE_URL (${new URL(external ?? "").host})`);
+    adminUrl = external ?? "";
   } else {
-    const dataDir = resolveDataDir(join(root, ".data", "postgres"), log);
     postgres = await startLocalPostgres({ dataDir, port: PG_PORT, log });
+    postgres.onUnexpectedExit((why) => void shutdown(1, `${why}; stopping`));
     log(`Postgres 17 running on 127.0.0.1:${PG_PORT} (data in ${dataDir})`);
     if (!(await databaseExists(postgres.adminUrl(), DB_NAME))) {
       const c = await connectOrExplain(postgres.adminUrl());
@@ -181,28 +270,31 @@ async function main() {
       "--port",
       String(API_PORT),
       "--log-level",
-      process.env.WRANGLER_LOG ?? "warn",
+      // info shows the Worker's request log lines and development emails; warn hides both.
+      process.env.WRANGLER_LOG ?? "info",
       "--show-interactive-dev-session=false",
       // Computed here so DATABASE_URL / ports overrides reach the Worker; beats .dev.vars.
       "--var",
       `DATABASE_URL:${workerDbUrl}`,
       "--var",
       `NEON_WS_PROXY:127.0.0.1:${proxy.port}`,
+      "--persist-to",
+      WRANGLER_STATE,
     ],
     {
       cwd: root,
       detached: true,
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
       env: offlineWranglerEnv(),
     },
   );
-  if (wrangler.pid) writeFileSync(wranglerPidFile, String(wrangler.pid));
+  if (wrangler.pid) recordWrangler(wrangler.pid);
+  if (wrangler.stdout) relayWranglerOutput(wrangler.stdout);
   wrangler.on("exit", (code, signal) => {
     if (!stopping) void shutdown(1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping`);
   });
 
   await waitForApi();
-  await watchOutbox(adminUrl);
   const base = `http://127.0.0.1:${API_PORT}`;
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   log(`API   ${base}   (readiness: ${base}/health/ready)`);
@@ -210,40 +302,54 @@ async function main() {
   log("Ctrl-C stops everything");
 }
 
+/** The API call each development email's action link stands for, ready to paste. */
+const EMAIL_ACTIONS: Record<string, { path: string; extra?: Record<string, string> }> = {
+  "/verify-email": { path: "/v1/auth/email/verify" },
+  "/reset-password": { path: "/v1/auth/password/reset", extra: { password: "<new password>" } },
+  "/admin-requests/verify": { path: "/v1/admin-requests/verify" },
+};
+
+function curlForEmailLink(link: string, apiBase: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return undefined;
+  }
+  const action = EMAIL_ACTIONS[url.pathname];
+  const token = url.searchParams.get("token");
+  if (!action || !token) return undefined;
+  const body = JSON.stringify({ token, ...action.extra });
+  return `curl -s -X POST ${apiBase}${action.path} -H 'content-type: application/json' -d '${body}'`;
+}
+
 /**
- * Prints each email the app "sends" in development (the outbox provider stores them) with its
- * links, so sign-up verification and password resets can be clicked from the console.
+ * Passes wrangler's output through, and turns the line the development email sender logs
+ * (src/lib/email/outbox.ts) into a readable block with a ready-to-run curl per action link:
+ * the links themselves point at a front end that does not run locally.
  */
-async function watchOutbox(adminUrl: string) {
-  const client = await connectOrExplain(adminUrl);
-  outboxClient = client;
-  // Timestamps kept as Postgres text: a JS Date would drop microseconds and repeat rows.
-  const start = await client.query<{ now: string }>("select now()::text as now");
-  let since = start.rows[0]?.now ?? new Date().toISOString();
-  const poll = async () => {
-    if (stopping) return;
-    try {
-      const rows = await client.query<{
-        created_at: string;
-        to_address: string;
-        subject: string;
-        links: string[];
-      }>(
-        `select created_at::text, to_address, subject, links from email_outbox
-          where created_at > $1::timestamptz order by created_at`,
-        [since],
-      );
-      for (const r of rows.rows) {
-        since = r.created_at;
-        log(`\x1b[33memail\x1b[0m to ${r.to_address}: ${r.subject}`);
-        for (const link of r.links) log(`      ${link}`);
+function relayWranglerOutput(stream: NodeJS.ReadableStream) {
+  const apiBase = `http://127.0.0.1:${API_PORT}`;
+  createInterface({ input: stream }).on("line", (line) => {
+    const start = line.indexOf('{"level"');
+    let email: { msg?: string; to?: string; subject?: string; links?: string[] } | undefined;
+    if (start >= 0) {
+      try {
+        const parsed = JSON.parse(line.slice(start));
+        if (parsed?.msg === "email (dev outbox)") email = parsed;
+      } catch {
+        /* not one of ours */
       }
-    } catch {
-      /* Postgres restarting or stopping: try again next tick */
     }
-    setTimeout(poll, 1_000).unref();
-  };
-  void poll();
+    if (!email) {
+      process.stdout.write(`${line}\n`);
+      return;
+    }
+    log(`\x1b[33memail\x1b[0m to ${email.to}: ${email.subject}`);
+    for (const link of email.links ?? []) {
+      log(`      ${curlForEmailLink(link, apiBase) ?? link}`);
+    }
+  });
 }
 
 async function waitForApi() {

@@ -8,19 +8,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import {
+  assertOwnedDatabase,
+  connectOrExplain,
   enableLocalRuntimeLogin,
-  recreateDatabase,
   runMigrations,
   runtimeUrl,
 } from "../scripts/lib/db.ts";
 import { type LocalPostgres, startLocalPostgres } from "../scripts/lib/postgres.ts";
 import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
+import { assertTestDatabaseName, TEST_DB_PREFIX } from "./support/db-prefix.ts";
 import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
 import { startFakeEmail } from "./support/node/fake-email.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
 import { startOpenApiValidator } from "./support/node/openapi-validator.ts";
 
-export const TEMPLATE_DB = "coaching_test_template";
+/** Unique per run, so two runs against one server never clobber each other's template. */
+const TEMPLATE_DB = `${TEST_DB_PREFIX}tpl_${process.pid}_${Date.now().toString(36)}`;
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -41,6 +44,8 @@ export default async function setup(project: TestProject) {
   let local: LocalPostgres | undefined;
   let dataDir: string | undefined;
   let adminBase = process.env.DATABASE_URL;
+  // The suite creates databases and sets a role's password: only where that is allowed.
+  if (adminBase) assertOwnedDatabase(adminBase, "create test databases and set role passwords");
   if (!adminBase) {
     dataDir = mkdtempSync(join(tmpdir(), "coaching-api-test-pg-"));
     if (process.getuid?.() === 0) rmSync(dataDir, { recursive: true }); // recreated for postgres
@@ -71,7 +76,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
     u.pathname = `/${db}`;
     return u.toString();
   };
-  await recreateDatabase(admin("postgres"), TEMPLATE_DB);
+  await adminStatement(admin("postgres"), `CREATE DATABASE "${TEMPLATE_DB}"`);
   await runMigrations(admin(TEMPLATE_DB));
   await enableLocalRuntimeLogin(admin("postgres"));
 
@@ -101,6 +106,20 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
       validator.close(),
       email.close(),
     ]);
+    assertTestDatabaseName(TEMPLATE_DB);
+    await adminStatement(
+      admin("postgres"),
+      `DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`,
+    );
     await stopDatabase();
   };
+}
+
+async function adminStatement(url: string, statement: string): Promise<void> {
+  const client = await connectOrExplain(url);
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

@@ -41,8 +41,38 @@ export async function runMigrations(url: string): Promise<void> {
   }
 }
 
+export const OWN_DATABASE_FLAG = "--i-own-this-database";
+
+/** The loopback range, ::1 and localhost: where the embedded Postgres (or the developer's own) runs. */
+export function isLoopbackDatabase(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return false;
+  }
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * The dev stack, the tests and the benchmarks change what they touch: they set the runtime
+ * role's password, seed demo accounts with published passwords, create and drop databases.
+ * Against anything but a loopback Postgres that could be a shared or production server, so it
+ * takes an explicit `--i-own-this-database` (or I_OWN_THIS_DATABASE=1, e.g. for `npm test`).
+ */
+export function assertOwnedDatabase(url: string, what: string): void {
+  if (isLoopbackDatabase(url)) return;
+  if (process.argv.includes(OWN_DATABASE_FLAG) || process.env.I_OWN_THIS_DATABASE === "1") return;
+  throw new Error(
+    `refusing to ${what} on ${describe(url)}: it is not the embedded or a loopback Postgres, ` +
+      `and this would change it. If the database is yours to change, add ${OWN_DATABASE_FLAG} ` +
+      "(or set I_OWN_THIS_DATABASE=1).",
+  );
+}
+
 /** Lets the runtime role log in with the local password (dev/test only). */
 export async function enableLocalRuntimeLogin(adminUrl: string): Promise<void> {
+  assertOwnedDatabase(adminUrl, "set the app_runtime password");
   const client = await connectOrExplain(adminUrl);
   try {
     await client.query(`ALTER ROLE app_runtime LOGIN PASSWORD '${LOCAL_RUNTIME_PASSWORD}'`);
@@ -63,6 +93,7 @@ export const runtimeUrl = (adminUrl: string, db?: string) =>
   withCredentials(adminUrl, "app_runtime", LOCAL_RUNTIME_PASSWORD, db);
 
 export async function recreateDatabase(adminUrl: string, name: string, template?: string) {
+  assertOwnedDatabase(adminUrl, `drop and recreate database ${name}`);
   const client = await connectOrExplain(adminUrl);
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

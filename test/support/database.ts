@@ -5,6 +5,7 @@
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import * as schema from "../../src/db/schema";
+import { assertTestDatabaseName, TEST_DB_PREFIX } from "./db-prefix";
 import { testEnv } from "./env";
 
 function configureProxy() {
@@ -39,7 +40,7 @@ export async function adminQuery<T = Record<string, unknown>>(
 }
 
 export async function cloneTemplateDatabase(): Promise<string> {
-  const name = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
+  const name = `${TEST_DB_PREFIX}${crypto.randomUUID().replaceAll("-", "").slice(0, 20)}`;
   for (let attempt = 0; ; attempt++) {
     try {
       await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${testEnv.TEST_PG_TEMPLATE_DB}"`);
@@ -53,6 +54,7 @@ export async function cloneTemplateDatabase(): Promise<string> {
 }
 
 export async function dropDatabase(name: string): Promise<void> {
+  assertTestDatabaseName(name);
   await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
