@@ -12,6 +12,12 @@ import { unusedPort } from "../test/support/node/blackhole.ts";
 import { enableLocalRuntimeLogin, recreateDatabase, runMigrations, runtimeUrl } from "./lib/db.ts";
 import { type LocalPostgres, startLocalPostgres } from "./lib/postgres.ts";
 
+// A refusal or a connection error is a message, not a stack trace; the exit code stays 1.
+process.on("uncaughtException", (err) => {
+  console.error(`bench:audit: ${err.message}`);
+  process.exit(1);
+});
+
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WRITERS = [1, 8, 32];
 

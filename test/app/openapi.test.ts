@@ -69,4 +69,27 @@ describe("OpenAPI document", () => {
       }
     }
   });
+
+  it("states the password bounds the policy enforces (8–128 to set, any to log in)", async (t) => {
+    const h = await Harness.init(t);
+    const schemas = (await h.get<OpenApiDoc>("/openapi.json")).body.components?.schemas as Record<
+      string,
+      { properties: Record<string, { minLength?: number; maxLength?: number }> }
+    >;
+    const bounds = (schema: string, prop: string) => {
+      const p = schemas[schema]?.properties[prop];
+      return [p?.minLength, p?.maxLength];
+    };
+    expect(bounds("SignupRequest", "password")).toEqual([8, 128]);
+    expect(bounds("LoginRequest", "password")).toEqual([1, 128]);
+    // The upper edge in code points, as the document counts: 128 dragons (256 UTF-16 units) pass.
+    const signup = (password: string) =>
+      h.post("/v1/auth/signup", {
+        email: `${crypto.randomUUID()}@example.in`,
+        password,
+        fullName: "Edge Case",
+      });
+    expect((await signup("🐉".repeat(128))).status).toBe(201);
+    expect((await signup("🐉".repeat(129))).status).toBe(400);
+  });
 });

@@ -1,14 +1,35 @@
 import { z } from "@hono/zod-openapi";
-import { PASSWORD_MAX_LENGTH } from "../../lib/password";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../../lib/password";
 import { email, text } from "../../lib/validation";
 
-/** Length is checked by the password policy (code points, exact as given): no trim here. */
-export const password = () =>
+/**
+ * A password as given (no trim). zod counts UTF-16 units, the policy counts code points, so the
+ * runtime bound here is loose (a code point is at most 2 units) and the policy in
+ * src/lib/password.ts decides, with its own messages; the document states the policy's bounds
+ * (JSON Schema lengths are code points, as the policy's are).
+ */
+const passwordString = (minLength: number, description: string) =>
   z
     .string()
     .min(1)
-    .max(PASSWORD_MAX_LENGTH * 4)
-    .openapi({ format: "password", example: "correct horse battery staple" });
+    .max(PASSWORD_MAX_LENGTH * 2)
+    .openapi({
+      format: "password",
+      minLength,
+      maxLength: PASSWORD_MAX_LENGTH,
+      description,
+      example: "correct horse battery staple",
+    });
+
+/** An existing password (login, current password). */
+export const password = () => passwordString(1, "The account's password, exactly as set.");
+
+/** A password being set: the policy's bounds, and no common passwords. */
+export const newPassword = () =>
+  passwordString(
+    PASSWORD_MIN_LENGTH,
+    `${PASSWORD_MIN_LENGTH}–${PASSWORD_MAX_LENGTH} characters (Unicode code points, counted after NFC normalisation); any characters; common passwords are refused.`,
+  );
 
 export const phone = () => z.string().trim().min(6).max(24).openapi({ example: "+919876543210" });
 
@@ -40,7 +61,7 @@ export const TokenPairSchema = z
 export const SignupBody = z
   .strictObject({
     email: email(),
-    password: password(),
+    password: newPassword(),
     fullName: text({ max: 120 }),
     phone: phone().optional(),
   })
@@ -63,7 +84,7 @@ export const ForgotPasswordBody = z
   .openapi("ForgotPasswordRequest");
 
 export const ResetPasswordBody = z
-  .strictObject({ token: opaqueToken(), password: password() })
+  .strictObject({ token: opaqueToken(), password: newPassword() })
   .openapi("ResetPasswordRequest");
 
 export const TokenBody = z.strictObject({ token: opaqueToken() }).openapi("TokenRequest");
@@ -74,7 +95,7 @@ export const UpdateProfileBody = z
   .openapi("UpdateProfileRequest");
 
 export const ChangePasswordBody = z
-  .strictObject({ currentPassword: password(), newPassword: password() })
+  .strictObject({ currentPassword: password(), newPassword: newPassword() })
   .openapi("ChangePasswordRequest");
 
 export const AcceptedSchema = z.object({ status: z.literal("accepted") }).openapi("Accepted");
