@@ -3,17 +3,13 @@ import { secureHeaders } from "hono/secure-headers";
 import { registerAdminRoutes } from "./domains/admin";
 import { registerAdminRequestRoutes } from "./domains/admin-requests";
 import { registerAuthRoutes } from "./domains/auth";
+import { registerAuthLimits } from "./domains/auth/limits";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
-import {
-  analyticsFromConfig,
-  bearerToken,
-  jsonBodyField,
-  rateLimit,
-} from "./lib/rate-limit/middleware";
+import { analyticsFromConfig, rateLimit } from "./lib/rate-limit/middleware";
 import { bodyLimitFromConfig } from "./middleware/body-limit";
 import { corsFromConfig } from "./middleware/cors";
 import { init } from "./middleware/init";
@@ -46,32 +42,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", init());
   app.use("*", bodyLimitFromConfig());
   app.use("*", requireJson());
-  // After the body limit: the per-account key reads the (size-checked) JSON body.
-  // Every /v1/auth/* route is under the auth policy. Credential routes count per IP and per
-  // account; session routes (refresh, logout, …) count per session, so many students behind
-  // one school address do not exhaust each other's login budget by refreshing.
-  const credentialLimit = rateLimit("auth", {
-    extraKey: { name: "account", extract: jsonBodyField("email") },
-    analytics: analyticsFromConfig,
-  });
-  const sessionLimit = rateLimit("auth", {
-    key: {
-      name: "session",
-      extract: async (c) => (await jsonBodyField("refreshToken")(c)) ?? bearerToken(c),
-    },
-    analytics: analyticsFromConfig,
-  });
-  const sessionRoutes = new Set([
-    "/v1/auth/refresh",
-    "/v1/auth/logout",
-    "/v1/auth/logout-all",
-    "/v1/auth/email/resend",
-  ]);
-  app.use("/v1/auth/*", (c, next) =>
-    sessionRoutes.has(c.req.path) ? sessionLimit(c, next) : credentialLimit(c, next),
-  );
+  // After the body limit: per-account and per-session counters read the (size-checked) body.
+  registerAuthLimits(app);
   app.use("/v1/admin-requests/verify", rateLimit("strict", { analytics: analyticsFromConfig }));
 
+  app.use("/health/ready", rateLimit("health", { analytics: analyticsFromConfig }));
   registerGetReadiness(app);
   registerAuthRoutes(app);
   registerAdminRequestRoutes(app);

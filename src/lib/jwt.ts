@@ -95,6 +95,9 @@ export async function signAccessToken(
     .sign(secretKey(opts.secret));
 }
 
+/** Skew allowed on `exp`, `iat` and `nbf` when verifying. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
 /** Never throws for a bad token; a bad secret (configuration) does throw. */
 export async function verifyAccessToken(
   token: string,
@@ -114,6 +117,8 @@ export async function verifyAccessToken(
       requiredClaims: ["sub", "jti", "iat", "exp", "role", "sid", "ver"],
       // A token minted with a longer lifetime (a bug, a leaked key's forgery) still dies at 15 min.
       maxTokenAge: ACCESS_TOKEN_MAX_TTL_SECONDS,
+      // Edge locations' clocks differ a little: a token is not refused for seconds of skew.
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(opts.now?.() ?? Date.now()),
     }));
   } catch (err) {

@@ -6,7 +6,12 @@ import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
 import { verifyAccessToken } from "../lib/jwt";
-import { analyticsFromConfig, rateLimit } from "../lib/rate-limit/middleware";
+import {
+  analyticsFromConfig,
+  identityOf,
+  limitRequest,
+  setResponseHeaders,
+} from "../lib/rate-limit/middleware";
 
 export interface Principal {
   userId: string;
@@ -29,28 +34,43 @@ const unauthenticated = (detail: string) =>
  * Requires a valid access token whose user is active, whose session is live and whose token
  * version is current: logout-all, a password change or a disable take effect on the next
  * request, not at expiry. Role and status come from the database, never from the token alone.
+ *
+ * The `api` policy is checked before the database: by the verified token's subject, so a denied
+ * request costs no round trip, and by address for requests whose token fails verification, so
+ * a stream of bad tokens is throttled like anything else.
  */
 export function requireAuth(): MiddlewareHandler<AppEnv> {
-  // Authenticated traffic is what the `api` policy limits, keyed by the user once known.
-  const apiLimit = rateLimit("api", { analytics: analyticsFromConfig });
   return async function requireAuthMiddleware(c, next) {
     const header = c.req.header("Authorization") ?? "";
-    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-    if (!match?.[1]) throw unauthenticated("Send an access token: Authorization: Bearer <token>.");
+    const token = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header)?.[1];
     const config = c.get("config");
-    const verified = await verifyAccessToken(match[1], {
-      secret: config.JWT_SECRET,
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-    });
-    if (!verified.ok) {
+    const verified = token
+      ? await verifyAccessToken(token, {
+          secret: config.JWT_SECRET,
+          issuer: config.JWT_ISSUER,
+          audience: config.JWT_AUDIENCE,
+        })
+      : undefined;
+    if (!verified?.ok) {
+      const byAddress = await limitRequest(c, "api", {
+        identity: (ctx) => identityOf(ctx, { key: "ip" }),
+        analytics: analyticsFromConfig,
+      });
+      if (byAddress.denial) return byAddress.denial;
       throw unauthenticated(
-        verified.reason === "expired"
-          ? "The access token has expired. Refresh it."
-          : "The access token is invalid.",
+        !verified
+          ? "Send an access token: Authorization: Bearer <token>."
+          : verified.reason === "expired"
+            ? "The access token has expired. Refresh it."
+            : "The access token is invalid.",
       );
     }
     const { sub, sid, ver } = verified.claims;
+    const limited = await limitRequest(c, "api", {
+      identity: () => `user:${sub}`,
+      analytics: analyticsFromConfig,
+    });
+    if (limited.denial) return limited.denial;
     // One statement (see migration 0007): it sets the system RLS context for itself only.
     // Never call it inside runAs(): in an open transaction that context would outlive it.
     const result = await c.get("services").db.execute<{
@@ -87,7 +107,8 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     if (!row.lastActiveAt || Date.now() - row.lastActiveAt.getTime() > ACTIVITY_INTERVAL_MS) {
       stampActivity(c, row.id);
     }
-    await apiLimit(c, next);
+    await next();
+    setResponseHeaders(c, limited.headers);
   };
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditLogs, refreshTokens, sessions, users } from "../../src/db/schema";
 import type { TokenPair, UserView } from "../../src/domains/auth/schemas";
 import type { ProblemBody } from "../../src/lib/problem";
+import { hashToken } from "../../src/lib/tokens";
 import { Harness } from "../support/harness";
 import { lastEmailTo } from "../support/outbox";
 
@@ -172,6 +173,54 @@ describe("refresh tokens", () => {
     });
     expect(me.status).toBe(401);
     expect(await auditRows(h, "session.reuse_detected")).toHaveLength(1);
+  });
+
+  it("two concurrent refreshes with one token (two tabs) leave a working session", async (t) => {
+    const h = await Harness.init(t);
+    const { res } = await signup(h);
+    const token = res.body.tokens.refreshToken;
+    const reusesBefore = (await auditRows(h, "session.reuse_detected")).length;
+    const [a, b] = await Promise.all([
+      h.post<unknown, TokenPair>("/v1/auth/refresh", { refreshToken: token }),
+      h.post<unknown, TokenPair>("/v1/auth/refresh", { refreshToken: token }),
+    ]);
+    expect([a.status, b.status], `${a.text} ${b.text}`).toEqual([200, 200]);
+    expect(a.body.refreshToken).not.toBe(b.body.refreshToken);
+    for (const pair of [a.body, b.body]) {
+      const me = await h.get("/v1/me", {
+        headers: { Authorization: `Bearer ${pair.accessToken}` },
+      });
+      expect(me.status, me.text).toBe(200);
+      const next = await h.post("/v1/auth/refresh", { refreshToken: pair.refreshToken });
+      expect(next.status, next.text).toBe(200);
+    }
+    expect(await auditRows(h, "session.reuse_detected")).toHaveLength(reusesBefore);
+  });
+
+  it("a retry of the previous token within 30 s gets a pair; after 30 s it revokes the family", async (t) => {
+    const h = await Harness.init(t);
+    const { res } = await signup(h);
+    const first = res.body.tokens.refreshToken;
+    const reusesBefore = (await auditRows(h, "session.reuse_detected")).length;
+    const second = await h.post<unknown, TokenPair>("/v1/auth/refresh", { refreshToken: first });
+    expect(second.status).toBe(200);
+    // The response was "lost": the client retries with the token it still has.
+    const retry = await h.post<unknown, TokenPair>("/v1/auth/refresh", { refreshToken: first });
+    expect(retry.status, retry.text).toBe(200);
+
+    // Later than the grace window, the same replay is theft: the whole session ends.
+    await h.db
+      .update(refreshTokens)
+      .set({ usedAt: new Date(Date.now() - 31_000) })
+      .where(eq(refreshTokens.tokenHash, await hashToken(first)));
+    const late = await h.post("/v1/auth/refresh", { refreshToken: first });
+    expect(late.status, late.text).toBe(401);
+    for (const pair of [second.body, retry.body]) {
+      expect((await h.post("/v1/auth/refresh", { refreshToken: pair.refreshToken })).status).toBe(
+        401,
+      );
+    }
+    expect(await auditRows(h, "session.reuse_detected")).toHaveLength(reusesBefore + 1);
   });
 
   it("unknown refresh token → 401", async (t) => {

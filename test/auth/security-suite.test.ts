@@ -52,21 +52,22 @@ const ENDPOINTS: Protected[] = [
   { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
-  { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["admin", "super_admin"] },
+  // Rate-limit tools are super admins' only: limits are a way around every other control.
+  { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
   {
     method: "GET",
     path: "/v1/admin/rate-limits/auth/ip:203.0.113.7",
-    roles: ["admin", "super_admin"],
+    roles: ["super_admin"],
   },
   {
     method: "POST",
     path: "/v1/admin/rate-limits/auth/ip:203.0.113.7/reset",
-    roles: ["admin", "super_admin"],
+    roles: ["super_admin"],
   },
   {
     method: "PUT",
     path: "/v1/admin/rate-limits/auth/ip:203.0.113.7/override",
-    roles: ["admin", "super_admin"],
+    roles: ["super_admin"],
     body: { action: "clear" },
   },
   { method: "POST", path: `/v1/admin/admin-requests/${SOME_ID}/approve`, roles: ["super_admin"] },

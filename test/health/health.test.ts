@@ -26,7 +26,9 @@ describe("readiness names each failing dependency", () => {
     put: async () => {
       throw new Error("kv down");
     },
-    get: async () => null,
+    get: async () => {
+      throw new Error("kv down");
+    },
   } as unknown as KVNamespace;
   const failingDo = {
     idFromName: () => ({}),
@@ -51,5 +53,36 @@ describe("readiness names each failing dependency", () => {
     expect(res.status, res.text).toBe(503);
     expect(res.body.failed).toEqual(["durableObject"]);
     expect(res.body.checks.kv.status).toBe("ok");
+  });
+});
+
+describe("readiness is safe to expose", () => {
+  it("writes nothing to KV, whatever the request carries", async (t) => {
+    const h0 = await Harness.init(t);
+    let writes = 0;
+    const real = h0.env.CACHE;
+    const spy = {
+      get: (...args: Parameters<KVNamespace["get"]>) => real.get(...args),
+      put: async () => {
+        writes++;
+      },
+    } as unknown as KVNamespace;
+    const h = await Harness.init(t, { env: { CACHE: spy } });
+    for (let i = 0; i < 3; i++) {
+      const res = await h.get("/health/ready", { headers: { "X-Request-Id": `probe-${i}` } });
+      expect(res.status, res.text).toBe(200);
+    }
+    expect(writes).toBe(0);
+  });
+
+  it("one address may call it only so often", async (t) => {
+    const h = await Harness.init(t, {
+      env: { RATE_LIMIT_POLICIES: JSON.stringify({ health: { limit: 3 } }) },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await h.get("/health/ready")).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // Liveness stays unlimited and dependency-free.
+    expect((await h.get("/health")).status).toBe(200);
   });
 });

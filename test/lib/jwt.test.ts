@@ -70,13 +70,21 @@ describe("access tokens", () => {
     expect(a.ok && b.ok && a.claims.jti !== b.claims.jti).toBe(true);
   });
 
-  it("expires at exp", async () => {
+  it("expires at exp, with 5 s of tolerance for clock skew", async () => {
     const token = await signAccessToken(input, { ...opts, ttlSeconds: 300 });
     expect((await verifyAccessToken(token, at(T0 + 299_000))).ok).toBe(true);
-    expect(await verifyAccessToken(token, at(T0 + 300_000))).toEqual({
+    expect((await verifyAccessToken(token, at(T0 + 304_000))).ok).toBe(true);
+    expect(await verifyAccessToken(token, at(T0 + 305_000))).toEqual({
       ok: false,
       reason: "expired",
     });
+  });
+
+  it("a token from a clock a few seconds ahead is accepted, a minute ahead is not", async () => {
+    const ahead = await signAccessToken(input, at(T0 + 4_000));
+    expect((await verifyAccessToken(ahead, opts)).ok).toBe(true);
+    const farAhead = await signAccessToken(input, at(T0 + 60_000));
+    expect(await verifyAccessToken(farAhead, opts)).toEqual({ ok: false, reason: "not_yet_valid" });
   });
 
   it("a correctly signed token with a longer lifetime still dies after 15 minutes", async () => {

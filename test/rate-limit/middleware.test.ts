@@ -43,7 +43,7 @@ function testApp(p: Policies) {
     "/login",
     rateLimit("auth", {
       policies: p,
-      extraKey: { name: "account", extract: jsonBodyField("email") },
+      extraKeys: [{ name: "account", extract: jsonBodyField("email") }],
     }),
     async (c) => {
       const body = await c.req.json<{ email: string }>(); // still readable after the limiter

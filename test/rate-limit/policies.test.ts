@@ -12,12 +12,21 @@ describe("resolvePolicies", () => {
     const modes = Object.fromEntries(
       Object.values(defaultPolicies).map((p) => [p.name, p.failureMode]),
     );
+    // Only general authenticated traffic fails open; credentials, money and public writes close.
     expect(modes).toEqual({
       api: "open",
       auth: "closed",
+      login: "closed",
+      "login-failures": "closed",
+      signup: "closed",
+      recovery: "closed",
+      email: "closed",
+      session: "closed",
+      "session-token": "closed",
       upload: "closed",
       payment: "closed",
       strict: "closed",
+      health: "open",
     });
   });
 

@@ -1,60 +1,18 @@
-/** The limiter as wired into the real app: /v1/auth/* (auth), admin ops, audit. */
+/**
+ * The limiter as wired into the real app: admin ops and their audit, the password-change guard,
+ * the api policy's unit cost. The identity routes' limits: test/auth/limits.test.ts.
+ */
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLogs } from "../../src/db/schema";
-import type { ProblemBody } from "../../src/lib/problem";
 import { Harness } from "../support/harness";
-
-describe("auth policy on /v1/auth/*", () => {
-  it("3× the quota concurrently from one IP admits exactly the quota RateLimit-Policy announces", async (t) => {
-    const h = await Harness.init(t);
-    const first = await h.post("/v1/auth/login", {
-      email: "nobody@example.in",
-      password: "x".repeat(12),
-    });
-    const policy = first.headers.get("RateLimit-Policy") ?? "";
-    const quota = Number(/q=(\d+)/.exec(policy)?.[1]);
-    expect(quota, policy).toBeGreaterThan(0);
-    const results = await Promise.all(
-      Array.from({ length: quota * 3 }, (_, i) =>
-        h.post("/v1/auth/login", { email: `user${i}@example.in`, password: "x".repeat(12) }),
-      ),
-    );
-    const admitted = results.filter((r) => r.status !== 429).length;
-    // The first request above used one unit of the quota.
-    expect(admitted).toBe(quota - 1);
-    const denied = results.find((r) => r.status === 429);
-    expect(denied?.headers.get("Retry-After")).toMatch(/^\d+$/);
-    const problem = denied?.body as ProblemBody;
-    expect(problem.code).toBe("RATE_LIMITED");
-    expect(problem.policies).toContain("auth");
-  });
-
-  it("the per-account limit holds across IPs", async (t) => {
-    const h = await Harness.init(t);
-    const email = `target-${crypto.randomUUID().slice(0, 6)}@example.in`;
-    const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const res = await h.post(
-        "/v1/auth/login",
-        { email, password: "wrong password!" },
-        {
-          headers: { "CF-Connecting-IP": `198.51.100.${i + 1}` },
-        },
-      );
-      statuses.push(res.status);
-    }
-    expect(statuses.filter((s) => s === 401).length).toBe(10);
-    expect(statuses.slice(-2)).toEqual([429, 429]);
-  });
-});
 
 describe("admin rate-limit operations", () => {
   it("reads, blocks, clears and resets a key, each audited", async (t) => {
     const h = await Harness.init(t);
-    const admin = await h.asAdmin();
+    const admin = await h.asAdmin("super_admin");
     const ip = "203.0.113.9";
-    const key = `/v1/admin/rate-limits/auth/ip:${ip}`;
+    const key = `/v1/admin/rate-limits/login/ip:${ip}`;
     await h.post(
       "/v1/auth/login",
       { email: "a@b.in", password: "x".repeat(12) },
@@ -106,7 +64,7 @@ describe("admin rate-limit operations", () => {
 
   it("rejects a bad identity or override body with 400", async (t) => {
     const h = await Harness.init(t);
-    const admin = await h.asAdmin();
+    const admin = await h.asAdmin("super_admin");
     expect((await h.get("/v1/admin/rate-limits/auth/bogus", { headers: admin.auth })).status).toBe(
       400,
     );
@@ -131,7 +89,7 @@ describe("admin rate-limit operations", () => {
     const h = await Harness.init(t, {
       env: { RATE_LIMIT_POLICIES: JSON.stringify({ strict: { limit: 1 } }) },
     });
-    const admin = await h.asAdmin();
+    const admin = await h.asAdmin("super_admin");
     for (let i = 0; i < 3; i++)
       await h.post("/v1/admin-requests/verify", { token: "t".repeat(43) });
     // Analytics flush off the request path at most every 10 s per isolate; poll the endpoint.
@@ -149,58 +107,133 @@ describe("admin rate-limit operations", () => {
   });
 });
 
-describe("review fixes", () => {
-  it("the per-account key holds whatever the casing or +json type of Content-Type", async (t) => {
+describe("rate-limit tools are bounded by the role hierarchy", () => {
+  const override = (h: Harness, identity: string, body: unknown, auth: Record<string, string>) =>
+    h.put(`/v1/admin/rate-limits/login/${encodeURIComponent(identity)}/override`, body, {
+      headers: auth,
+    });
+  const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+
+  it("an admin (not super) gets 403 on every rate-limit tool, changing nothing", async (t) => {
     const h = await Harness.init(t);
-    const email = `case-${crypto.randomUUID().slice(0, 6)}@example.in`;
-    const statuses: number[] = [];
-    for (let i = 0; i < 12; i++) {
-      const res = await h.post("/v1/auth/login", undefined, {
-        raw: JSON.stringify({ email, password: "wrong password!" }),
-        headers: {
-          "Content-Type": i % 2 ? "Application/JSON" : "application/vnd.api+json",
-          "CF-Connecting-IP": `198.51.100.${i + 1}`,
-        },
-      });
-      statuses.push(res.status);
-    }
-    expect(statuses.filter((s) => s === 401).length).toBe(10);
-    expect(statuses.slice(-2)).toEqual([429, 429]);
+    const admin = await h.asAdmin("admin");
+    const boss = await h.asAdmin("super_admin");
+    expect((await h.get("/v1/admin/rate-limits/top", { headers: admin.auth })).status).toBe(403);
+    const aimed = await override(
+      h,
+      `user:${boss.id}`,
+      { action: "block", until: inAnHour() },
+      admin.auth,
+    );
+    expect(aimed.status, aimed.text).toBe(403);
+    const state = await h.get<{ override: unknown }>(
+      `/v1/admin/rate-limits/login/user:${boss.id}`,
+      { headers: boss.auth },
+    );
+    expect(state.body.override).toBeNull();
   });
 
-  it("IPv6 clients are limited by their /64", async (t) => {
-    const h = await Harness.init(t, {
-      env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },
+  it("a super admin cannot touch another super admin's key, nor their own user or address", async (t) => {
+    const h = await Harness.init(t);
+    const me = await h.asAdmin("super_admin");
+    const peer = await h.asAdmin("super_admin");
+    const student = await h.asStudent();
+    const block = { action: "block", until: inAnHour() };
+    expect((await override(h, `user:${peer.id}`, block, me.auth)).status).toBe(403);
+    expect(
+      (await override(h, `user:${me.id}`, { action: "raise", limit: 300 }, me.auth)).status,
+    ).toBe(403);
+    expect((await override(h, `ip:${h.ip}`, { action: "clear" }, me.auth)).status).toBe(403);
+    const reset = await h.post(`/v1/admin/rate-limits/login/user:${me.id}/reset`, undefined, {
+      headers: me.auth,
     });
-    const statuses: number[] = [];
-    for (let i = 1; i <= 5; i++) {
-      const res = await h.post(
-        "/v1/auth/password/forgot",
-        { email: `v6-${i}@example.in` },
+    expect(reset.status).toBe(403);
+    // A student's key is fair game.
+    expect((await override(h, `user:${student.id}`, block, me.auth)).status).toBe(200);
+  });
+
+  it("raises are capped at 10× and every override lapses within 7 days", async (t) => {
+    const h = await Harness.init(t);
+    const me = await h.asAdmin("super_admin");
+    const limit = 200; // the login policy's default
+    const key = "ip:203.0.113.77";
+    expect((await override(h, key, { action: "raise", limit: limit * 10 }, me.auth)).status).toBe(
+      200,
+    );
+    expect(
+      (await override(h, key, { action: "raise", limit: limit * 10 + 1 }, me.auth)).status,
+    ).toBe(400);
+    const eightDays = new Date(Date.now() + 8 * 86_400_000).toISOString();
+    expect((await override(h, key, { action: "block", until: eightDays }, me.auth)).status).toBe(
+      400,
+    );
+    const lower = { action: "lower", limit: 1, expiresAt: eightDays };
+    expect((await override(h, key, lower, me.auth)).status).toBe(400);
+  });
+
+  it("accepts every key the limiter builds: IPv6 /64, hashed session and account keys", async (t) => {
+    const h = await Harness.init(t);
+    const me = await h.asAdmin("super_admin");
+    for (const [policy, identity] of [
+      ["login", "ip:2001:db8:abcd:12::/64"],
+      ["session", `session:${"ab".repeat(16)}`],
+      ["login-failures", `account:${"0f".repeat(16)}`],
+      ["login-failures", `account-address:${"0f".repeat(16)}`],
+      ["recovery", `recipient:${"cd".repeat(16)}`],
+    ]) {
+      const res = await h.get(
+        `/v1/admin/rate-limits/${policy}/${encodeURIComponent(identity as string)}`,
         {
-          headers: { "CF-Connecting-IP": `2001:db8:abcd:12::${i.toString(16)}` },
+          headers: me.auth,
         },
       );
-      statuses.push(res.status);
+      expect(res.status, `${policy} ${identity}: ${res.text}`).toBe(200);
     }
-    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    for (const bad of [
+      "ip:not an address",
+      "session:xyz",
+      "user:1; drop table users",
+      "x".repeat(200),
+    ]) {
+      const res = await h.get(`/v1/admin/rate-limits/login/${encodeURIComponent(bad)}`, {
+        headers: me.auth,
+      });
+      expect(res.status, bad).toBe(400);
+    }
   });
 
-  it("refresh is counted per session, not against the IP's login budget", async (t) => {
-    const h = await Harness.init(t, {
-      env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },
-    });
-    const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const res = await h.post("/v1/auth/refresh", { refreshToken: `${"s".repeat(40)}${i}xyz` });
-      statuses.push(res.status);
+  it("concurrent changes to one key are audited in the order they were applied", async (t) => {
+    const h = await Harness.init(t);
+    const me = await h.asAdmin("super_admin");
+    const key = "ip:203.0.113.88";
+    const limits = Array.from({ length: 8 }, (_, i) => 201 + i);
+    const results = await Promise.all(
+      limits.map((limit) => override(h, key, { action: "raise", limit }, me.auth)),
+    );
+    expect(results.map((r) => r.status)).toEqual(limits.map(() => 200));
+    const state = await h.get<{ override: { limit: number } }>(
+      `/v1/admin/rate-limits/login/${key}`,
+      {
+        headers: me.auth,
+      },
+    );
+    const rows = await h.db
+      .select()
+      .from(auditLogs)
+      .where(eq(auditLogs.entityId, `login:${key}`))
+      .orderBy(auditLogs.id);
+    expect(rows).toHaveLength(limits.length);
+    // Each row's "before" is the previous row's "after", and the last "after" is what is in force.
+    const overrideOf = (v: unknown) =>
+      (v as { override: { limit: number } | null } | null)?.override?.limit ?? null;
+    for (let i = 1; i < rows.length; i++) {
+      expect(overrideOf(rows[i]?.before)).toBe(overrideOf(rows[i - 1]?.after));
     }
-    // Five different (unknown) sessions from one address: each has its own budget.
-    expect(statuses).toEqual([401, 401, 401, 401, 401]);
-    const login = await h.post("/v1/auth/login", { email: "a@b.in", password: "x".repeat(12) });
-    expect(login.status).toBe(401);
+    expect(overrideOf(rows.at(-1)?.after)).toBe(state.body.override.limit);
   });
+});
 
+describe("review fixes", () => {
   it("guessing the current password is limited per user and audited", async (t) => {
     const h = await Harness.init(t, {
       env: { RATE_LIMIT_POLICIES: JSON.stringify({ auth: { limit: 3 } }) },

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/context";
-import { analyticsFromConfig, rateLimit } from "../../lib/rate-limit/middleware";
 import { requireAuth } from "../../middleware/auth";
+import { changePasswordLimit } from "./limits";
 import * as changePassword from "./routes/change-password";
 import * as forgotPassword from "./routes/forgot-password";
 import * as getMe from "./routes/get-me";
@@ -21,16 +21,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
     r.register(app);
   }
   // In Hono "/v1/me/*" also matches "/v1/me": one registration, one principal check.
+  // (The limits of /v1/auth/* are in limits.ts, registered by the app before the body parsers.)
   app.use("/v1/me/*", requireAuth());
-  // Guessing the current password is a credential attack: the auth policy, per user.
-  app.use(
-    "/v1/me/password",
-    rateLimit("auth", {
-      key: { name: "user", extract: (c) => c.get("userId") },
-      analytics: analyticsFromConfig,
-    }),
-  );
-  app.use("/v1/auth/logout-all", requireAuth());
-  app.use("/v1/auth/email/resend", requireAuth());
+  app.use("/v1/me/password", changePasswordLimit());
   for (const r of [getMe, updateMe, changePassword, logoutAll, resendVerification]) r.register(app);
 }

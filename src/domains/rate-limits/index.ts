@@ -7,7 +7,9 @@ import * as reset from "./routes/reset-rate-limit-key";
 import * as override from "./routes/set-rate-limit-override";
 
 export function registerRateLimitRoutes(app: OpenAPIHono<AppEnv>) {
-  app.use("/v1/admin/rate-limits/*", requireAuth(), requireRole("admin", "super_admin"));
+  // Limits are a way around every other control (lock someone out, unthrottle an attacker):
+  // super admins only.
+  app.use("/v1/admin/rate-limits/*", requireAuth(), requireRole("super_admin"));
   // /top before /{policy}/{identity}.
   for (const r of [top, getKey, reset, override]) r.register(app);
 }

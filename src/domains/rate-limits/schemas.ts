@@ -3,10 +3,21 @@ import { policyNames } from "../../lib/rate-limit/policies";
 
 export const KeyParams = z.object({
   policy: z.enum(policyNames).openapi({ param: { name: "policy", in: "path" } }),
+  // Every identity the limiter builds: a user, an IPv4 address, an IPv6 /64 (percent-encode the
+  // "/" in a URL: ip:2001:db8:1:2::%2F64), or a hashed extra counter (32 hex digits).
   identity: z
     .string()
-    .regex(/^(user|ip|account):[\w.:-]{1,128}$/, "Use user:<id>, ip:<address> or account:<hash>")
-    .openapi({ param: { name: "identity", in: "path" }, example: "ip:203.0.113.7" }),
+    .max(80)
+    .regex(
+      /^(user:[0-9a-f-]{36}|ip:(unknown|\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]{2,39}\/64)|(account|account-address|recipient|session):[0-9a-f]{32})$/,
+      "Use user:<id>, ip:<IPv4>, ip:<IPv6 prefix>/64, or account|account-address|recipient|session:<32 hex>",
+    )
+    .openapi({
+      param: { name: "identity", in: "path" },
+      example: "ip:203.0.113.7",
+      description:
+        "A limiter identity: `user:<id>`, `ip:<IPv4>`, `ip:<IPv6>/64` (e.g. `ip:2001:db8:1:2::/64`, with the slash percent-encoded), or a hashed extra counter `account:`, `account-address:`, `recipient:` or `session:` followed by 32 hex digits.",
+    }),
 });
 
 export const KeyStateSchema = z

@@ -21,19 +21,25 @@ import type { Limit } from "./types";
 
 type Extract<T> = (c: Context<AppEnv>) => T | Promise<T>;
 
+/** A further counter checked all-or-nothing with the primary one, e.g. per account on login. */
+export interface ExtraKey {
+  /** Names the counter: `<policy>:<name>` in headers, 429 bodies and the object key. */
+  name: string;
+  /** The value to count by; hashed, so emails and tokens never become object names. */
+  extract: Extract<string | undefined>;
+  /** The policy whose limit applies to this counter (default: the primary policy). */
+  policy?: PolicyName;
+}
+
 export interface RateLimitOptions {
   /**
-   * A second identity checked in the same call, all-or-nothing with the first: e.g. per account
-   * on login (`{ name: "account", extract: jsonBodyField("email") }`). The value is hashed, so
-   * emails never become object names; `undefined` skips it.
+   * Counts the primary counter by this identity (e.g. `user:<id>` of a verified token) instead
+   * of the user/IP the policy names. Only for server-derived values: a client must never pick
+   * its own bucket. `undefined` falls back to user/IP.
    */
-  extraKey?: { name: string; extract: Extract<string | undefined> };
-  /**
-   * Keys the limit by something other than user/IP, e.g. the session a refresh token belongs
-   * to, so a classroom behind one address does not share one budget. Hashed; `undefined`
-   * falls back to user/IP.
-   */
-  key?: { name: string; extract: Extract<string | undefined> };
+  identity?: Extract<string | undefined>;
+  /** Extra counters, never replacements: the primary (address or user) key always applies. */
+  extraKeys?: ExtraKey[];
   /** Units this request costs (default 1), e.g. by upload size class. */
   cost?: number | Extract<number>;
   /** Replaces the client the policy's mode picks (tests, or the no-op twin). */
@@ -49,74 +55,109 @@ export interface RateLimitOptions {
   analyticsBuffer?: RateLimitAnalytics;
 }
 
+export interface LimitOutcome {
+  /** Response headers describing the decision (set them on the response when allowed). */
+  headers: Record<string, string>;
+  /** The 429 problem response, when denied. */
+  denial?: Response;
+}
+
 /**
- * Limits a route by a named policy: `app.use("/v1/auth/*", rateLimit("auth"))`. Needs only the
- * `RATE_LIMITER` binding (no database). A deny throws RATE_LIMITED for the app's error handler.
+ * Checks one request against a policy (and any extra counters) and returns the headers, plus
+ * the 429 response when denied. The building block of `rateLimit` and of `requireAuth`, which
+ * must decide before it knows whether the caller is who the token says.
+ */
+export async function limitRequest(
+  c: Context<AppEnv>,
+  policyName: PolicyName,
+  opts: RateLimitOptions = {},
+): Promise<LimitOutcome> {
+  const policies = opts.policies ?? policiesFromEnv(c.env);
+  const policy = policies[policyName];
+  const client = opts.client?.(c, policy) ?? defaultClient(c, policy);
+  const waitUntil = waitUntilOf(c);
+  const identity = (opts.identity && (await opts.identity(c))) || identityOf(c, policy);
+  const cost = typeof opts.cost === "function" ? await opts.cost(c) : (opts.cost ?? 1);
+  const limits: Limit[] = [limitOf(policy, policy.name, `${policy.name}:${identity}`, cost)];
+  for (const extraKey of opts.extraKeys ?? []) {
+    const value = await extraKey.extract(c);
+    if (!value) continue;
+    const name = `${policy.name}:${extraKey.name}`;
+    const extraPolicy = extraKey.policy ? policies[extraKey.policy] : policy;
+    limits.push(limitOf(extraPolicy, name, `${name}:${await digest(value)}`, cost));
+  }
+
+  const decision = await client.check(`${policy.name}:${identity}`, limits, {
+    failureMode: policy.failureMode,
+    waitUntil,
+  });
+  const target = opts.analytics?.(c);
+  if (target) {
+    // Short-circuited and locally decided denials are counted too: they never reach the object.
+    const buffer = opts.analyticsBuffer ?? isolateAnalytics;
+    buffer.record(policy.name, identity, decision.allowed);
+    buffer.maybeFlush(target, waitUntil);
+  }
+  const headers = rateLimitHeaders(decision);
+  if (decision.allowed) return { headers };
+  const violated = decision.limits.filter((l) => !l.allowed).map((l) => l.name);
+  return { headers, denial: tooManyRequests(c, violated, retryAfterSeconds(decision), headers) };
+}
+
+/** The 429 problem response (answered directly: a flood of denials skips the error path). */
+export function tooManyRequests(
+  c: Context<AppEnv>,
+  policies: string[],
+  retryAfter: number,
+  headers: Record<string, string>,
+): Response {
+  return problemResponse(
+    new AppError({
+      code: "RATE_LIMITED",
+      detail: `Rate limit exceeded (${policies.join(", ")}). Retry in ${retryAfter} s.`,
+      extensions: { policies, retryAfterSeconds: retryAfter },
+      headers: { ...headers, "Retry-After": String(retryAfter) },
+    }),
+    new URL(c.req.url).pathname,
+    c.get("requestId") ?? "",
+  );
+}
+
+/** Sets headers on the response, which may be immutable (a proxied response). */
+export function setResponseHeaders(c: Context<AppEnv>, headers: Record<string, string>) {
+  try {
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  }
+}
+
+/**
+ * Limits a route by a named policy: `app.use("/v1/x", rateLimit("strict"))`. Needs only the
+ * `RATE_LIMITER` binding (no database). A denial is answered here with a 429 problem.
  */
 export function rateLimit(
   policyName: PolicyName,
   opts: RateLimitOptions = {},
 ): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
-    const policy = (opts.policies ?? policiesFromEnv(c.env))[policyName];
-    const client = opts.client?.(c, policy) ?? defaultClient(c, policy);
-    const waitUntil = waitUntilOf(c);
-    const own = opts.key && (await opts.key.extract(c));
-    const identity =
-      opts.key && own ? `${opts.key.name}:${await digest(own)}` : identityOf(c, policy);
-    const cost = typeof opts.cost === "function" ? await opts.cost(c) : (opts.cost ?? 1);
-    const limits: Limit[] = [limitOf(policy, policy.name, `${policy.name}:${identity}`, cost)];
-    const extra = opts.extraKey && (await opts.extraKey.extract(c));
-    if (opts.extraKey && extra) {
-      const name = `${policy.name}:${opts.extraKey.name}`;
-      limits.push(limitOf(policy, name, `${name}:${await digest(extra)}`, cost));
-    }
-
-    const decision = await client.check(`${policy.name}:${identity}`, limits, {
-      failureMode: policy.failureMode,
-      waitUntil,
-    });
-    const target = opts.analytics?.(c);
-    if (target) {
-      // Short-circuited and locally decided denials are counted too: they never reach the object.
-      const buffer = opts.analyticsBuffer ?? isolateAnalytics;
-      buffer.record(policy.name, identity, decision.allowed);
-      buffer.maybeFlush(target, waitUntil);
-    }
-    const headers = rateLimitHeaders(decision);
-    if (!decision.allowed) {
-      const violated = decision.limits.filter((l) => !l.allowed).map((l) => l.name);
-      const retryAfter = retryAfterSeconds(decision);
-      // Answered here rather than thrown: a flood of denials skips the error path entirely.
-      return problemResponse(
-        new AppError({
-          code: "RATE_LIMITED",
-          detail: `Rate limit exceeded (${violated.join(", ")}). Retry in ${retryAfter} s.`,
-          extensions: { policies: violated, retryAfterSeconds: retryAfter },
-          headers,
-        }),
-        new URL(c.req.url).pathname,
-        c.get("requestId") ?? "",
-      );
-    }
-
+    const { headers, denial } = await limitRequest(c, policyName, opts);
+    if (denial) return denial;
     await next();
     // Also reaches error responses: Hono has already turned a thrown error into `c.res`.
-    try {
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    } catch {
-      c.res = new Response(c.res.body, c.res); // immutable headers (a proxied response)
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    }
+    setResponseHeaders(c, headers);
   };
 }
 
-/** Extractor for the bearer token of the request (hashed by the caller), if any. */
-export const bearerToken: Extract<string | undefined> = (c) =>
-  /^Bearer (\S+)$/.exec(c.req.header("Authorization") ?? "")?.[1];
-
-/** Extractor for a string field of a JSON body, trimmed and lower-cased (e.g. an email). */
-export function jsonBodyField(field: string): Extract<string | undefined> {
+/**
+ * Extractor for a string field of a JSON body, trimmed and lower-cased (e.g. an email);
+ * `caseSensitive` keeps the case (tokens).
+ */
+export function jsonBodyField(
+  field: string,
+  opts: { caseSensitive?: boolean } = {},
+): Extract<string | undefined> {
   return async (c) => {
     // Same test as requireJson and the validator: any casing or +json type still keys the account.
     if (!isJsonContentType(c.req.header("Content-Type"))) return undefined;
@@ -125,7 +166,8 @@ export function jsonBodyField(field: string): Extract<string | undefined> {
       const body: unknown = await c.req.json();
       if (typeof body !== "object" || body === null) return undefined;
       const value: unknown = (body as Record<string, unknown>)[field];
-      return typeof value === "string" && value.trim() ? value.trim().toLowerCase() : undefined;
+      if (typeof value !== "string" || !value.trim()) return undefined;
+      return opts.caseSensitive ? value.trim() : value.trim().toLowerCase();
     } catch {
       return undefined; // malformed JSON: the route's validator reports it
     }
@@ -209,7 +251,7 @@ function limitOf(policy: Policy, name: string, key: string, cost: number): Limit
   };
 }
 
-function policiesFromEnv(env: object): Policies {
+export function policiesFromEnv(env: object): Policies {
   const raw = "RATE_LIMIT_POLICIES" in env ? env.RATE_LIMIT_POLICIES : undefined;
   try {
     return resolvePolicies(typeof raw === "string" ? raw : undefined);

@@ -55,9 +55,15 @@ export type OverrideAction =
   | { action: "block"; until: number }
   | { action: "clear" };
 
+/** Overrides are temporary: a forgotten block or raise lapses within a week. */
+export const MAX_OVERRIDE_MS = 7 * 24 * 3_600_000;
+/** A raise is at most this many times the policy's limit. */
+export const MAX_RAISE_FACTOR = 10;
+
 /**
  * Raise or lower an identity's limits (every limit of the policy's object), or deny it
- * everything until `until`. `expiresAt` bounds raise/lower (a block expires at `until`).
+ * everything until `until`. `expiresAt` bounds raise/lower (default 24 h; a block expires at
+ * `until`); both at most 7 days ahead. A raise is at most 10× the policy.
  */
 export async function setKeyOverride(
   ref: KeyRef & { input: OverrideAction; expiresAt?: number; now?: number },
@@ -69,30 +75,49 @@ export async function setKeyOverride(
   if (input.action === "clear") {
     await stub.clearOverride();
   } else if (input.action === "block") {
-    if (!Number.isFinite(input.until) || input.until <= now) {
-      throw validationFailed([{ path: "until", message: "must be a time in the future" }]);
+    if (
+      !Number.isFinite(input.until) ||
+      input.until <= now ||
+      input.until > now + MAX_OVERRIDE_MS
+    ) {
+      throw validationFailed([
+        { path: "until", message: "must be a time in the future, at most 7 days ahead" },
+      ]);
     }
     override = await stub.setOverride({ blockedUntil: input.until, expiresAt: input.until });
   } else {
     const raising = input.action === "raise";
+    const ceiling = ref.policy.limit * MAX_RAISE_FACTOR;
     const valid =
       Number.isInteger(input.limit) &&
       input.limit >= 0 &&
-      (raising ? input.limit > ref.policy.limit : input.limit < ref.policy.limit);
+      (raising
+        ? input.limit > ref.policy.limit && input.limit <= ceiling
+        : input.limit < ref.policy.limit);
     if (!valid) {
       const message = raising
-        ? `must be an integer above the policy's ${ref.policy.limit}`
+        ? `must be an integer above the policy's ${ref.policy.limit}, at most ${ceiling}`
         : `must be an integer from 0 to below the policy's ${ref.policy.limit}`;
       throw validationFailed([{ path: "limit", message }]);
     }
     const expiresAt = ref.expiresAt ?? now + 24 * 3_600_000;
-    if (!Number.isFinite(expiresAt) || expiresAt <= now) {
-      throw validationFailed([{ path: "expiresAt", message: "must be a time in the future" }]);
+    if (!Number.isFinite(expiresAt) || expiresAt <= now || expiresAt > now + MAX_OVERRIDE_MS) {
+      throw validationFailed([
+        { path: "expiresAt", message: "must be a time in the future, at most 7 days ahead" },
+      ]);
     }
     override = await stub.setOverride({ limit: input.limit, expiresAt });
   }
   forgetLocally(ref);
   return { policy: ref.policy.name, identity: ref.identity, override };
+}
+
+/** Puts back an override exactly as it was (or none): undoes a change whose audit failed. */
+export async function putOverride(ref: KeyRef, override: Override | null): Promise<void> {
+  const stub = stubOf(ref);
+  if (override) await stub.setOverride(override);
+  else await stub.clearOverride();
+  forgetLocally(ref);
 }
 
 /** The identity of a second key (e.g. login's per-account limit) for the ops verbs. */

@@ -29,20 +29,50 @@ export function syncBatchOf(policy: Pick<Policy, "limit" | "syncBatch">): number
   return policy.syncBatch ?? Math.max(1, Math.ceil(policy.limit / 10));
 }
 
-export const policyNames = ["api", "auth", "upload", "payment", "strict"] as const;
+export const policyNames = [
+  "api",
+  "auth",
+  "login",
+  "login-failures",
+  "signup",
+  "recovery",
+  "email",
+  "session",
+  "session-token",
+  "upload",
+  "payment",
+  "strict",
+  "health",
+] as const;
 export type PolicyName = (typeof policyNames)[number];
 export type Policies = Readonly<Record<PolicyName, Policy>>;
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
+/** Fail-closed, exact, sliding-window: the shape of every credential and public-write policy. */
+const guard = (name: PolicyName, limit: number, windowMs: number, key: KeyKind = "ip"): Policy => ({
+  name,
+  limit,
+  windowMs,
+  algorithm: "sliding-window",
+  key,
+  failureMode: "closed",
+  mode: "exact",
+});
+
 /**
- * The seed's five limit types. Only `api` fails open: it guards general authenticated traffic,
- * where an outage of the limiter should not become an outage of the API. The others guard
- * credentials, money and unauthenticated writes, where an unthrottled pass is the bigger risk.
+ * Sized for how students connect: a coaching centre's Wi-Fi or a carrier's CGNAT puts a whole
+ * class, or thousands of subscribers, behind one IPv4 address. Per-address budgets therefore
+ * bound a single source's volume without tripping over a classroom; guessing is bounded per
+ * account by counting *failures* (see the README's rate-limit table for every number's reason).
+ * Only `api` fails open: it guards general authenticated traffic, where an outage of the limiter
+ * should not become an outage of the API. The others guard credentials, money and
+ * unauthenticated writes, where an unthrottled pass is the bigger risk.
  */
 export const defaultPolicies: Policies = {
-  // Token bucket: API clients burst (page loads fan out), then settle at 5 req/s.
+  // Token bucket: API clients burst (page loads fan out), then settle at 5 req/s. Per user; per
+  // address for requests whose token fails verification.
   api: {
     name: "api",
     limit: 300,
@@ -52,45 +82,42 @@ export const defaultPolicies: Policies = {
     failureMode: "open",
     mode: "fast",
   },
-  // Sliding window: no refill to exploit at a window edge; per IP, plus per account on login.
-  auth: {
-    name: "auth",
-    limit: 10,
-    windowMs: 15 * MINUTE,
-    algorithm: "sliding-window",
-    key: "ip",
-    failureMode: "closed",
-    mode: "exact",
-  },
+  // Guessing the current password on /v1/me/password: per signed-in user.
+  auth: guard("auth", 10, 15 * MINUTE, "user-or-ip"),
+  // Login attempts per address: 200 per 5 min lets a class of 40 (and its retries) in at once.
+  login: guard("login", 200, 5 * MINUTE),
+  // Wrong passwords per account (any address), and per account + address: after 10 in 15 min
+  // the account answers 429 to addresses that failed it, while a fresh address with the right
+  // password still gets in, so an attacker cannot lock the owner out.
+  "login-failures": guard("login-failures", 10, 15 * MINUTE),
+  // New accounts per address: a whole class signing up together fits.
+  signup: guard("signup", 60, 15 * MINUTE),
+  // Password reset, email verification: per address; the 256-bit tokens make guessing moot.
+  recovery: guard("recovery", 60, 15 * MINUTE),
+  // Emails to one recipient (forgot-password per address entered, resend per user).
+  email: guard("email", 5, HOUR),
+  // Refresh, logout, logout-all, resend per address: 1,000 students behind one CGNAT address
+  // refreshing every 15 minutes make about 70 a minute.
+  session: guard("session", 300, MINUTE),
+  // The same routes per session (refresh token) or user, on top of the address: retries and
+  // several tabs fit, a loop on one session does not.
+  "session-token": guard("session-token", 30, 15 * MINUTE),
   // Uploads cost storage and processing and clients can retry a 503, so fail closed. Callers
   // may charge by size class through the middleware's `cost`.
-  upload: {
-    name: "upload",
-    limit: 50,
-    windowMs: HOUR,
-    algorithm: "gcra",
-    key: "user-or-ip",
-    failureMode: "closed",
-    mode: "exact",
-  },
-  payment: {
-    name: "payment",
-    limit: 10,
-    windowMs: HOUR,
-    algorithm: "sliding-window",
-    key: "user-or-ip",
-    failureMode: "closed",
-    mode: "exact",
-  },
-  // Public (unauthenticated) writes such as contact or sign-up forms.
-  strict: {
-    name: "strict",
-    limit: 5,
+  upload: { ...guard("upload", 50, HOUR, "user-or-ip"), algorithm: "gcra" },
+  payment: guard("payment", 10, HOUR, "user-or-ip"),
+  // Other public (unauthenticated) writes, e.g. the admin-request verification link.
+  strict: guard("strict", 5, MINUTE),
+  // /health/ready touches every dependency: monitors call it every few seconds, a flood does not
+  // get to. Fails open: a limiter outage is for readiness to report, not to hide.
+  health: {
+    name: "health",
+    limit: 60,
     windowMs: MINUTE,
     algorithm: "sliding-window",
     key: "ip",
-    failureMode: "closed",
-    mode: "exact",
+    failureMode: "open",
+    mode: "fast",
   },
 };
 

@@ -65,14 +65,32 @@ export async function startSession(
 type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; reused: boolean };
 
 /**
+ * How long the token just rotated away still works. Two tabs refreshing at once, or a retry
+ * after a response lost on a flaky mobile link, present it again a moment later: they get a
+ * fresh pair of the same session instead of being logged out.
+ */
+export const REFRESH_REUSE_GRACE_SECONDS = 30;
+
+/**
  * Rotates a refresh token. A token that was already rotated is being replayed (stolen, or a
- * client bug): its whole family is revoked, and the legitimate holder must sign in again.
+ * client bug): its whole family is revoked, and the legitimate holder must sign in again,
+ * except for the immediately previous token within the grace window (see above).
  */
 export async function refreshSession(ctx: ServiceContext, token: string): Promise<TokenPair> {
   const tokenHash = await hashToken(token);
   const outcome = await runAs<RefreshOutcome>(ctx.db, SYSTEM, async (tx) => {
     const [found] = await tx
-      .select({ token: refreshTokens, session: sessions, user: users })
+      .select({
+        token: refreshTokens,
+        session: sessions,
+        user: users,
+        // The database's clock decides, as it stamped used_at. "Immediately previous": no
+        // token of the session was rotated after this one.
+        inGrace: sql<boolean>`${refreshTokens.usedAt} > now() - make_interval(secs => ${REFRESH_REUSE_GRACE_SECONDS})
+          and not exists (select 1 from refresh_tokens later
+            where later.session_id = ${refreshTokens.sessionId}
+              and later.used_at > ${refreshTokens.usedAt})`,
+      })
       .from(refreshTokens)
       .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
       .innerJoin(users, eq(users.id, refreshTokens.userId))
@@ -82,6 +100,16 @@ export async function refreshSession(ctx: ServiceContext, token: string): Promis
     if (!found) return { ok: false, reused: false };
     const { token: row, session, user } = found;
     const meta = { ...ctx.audit, actorId: user.id, actorRole: user.role };
+    const now = Date.now();
+    const live =
+      session.revokedAt === null &&
+      session.expiresAt.getTime() > now &&
+      row.expiresAt.getTime() > now &&
+      user.status === "active";
+    if (row.usedAt !== null && found.inGrace && live) {
+      // A concurrent or retried refresh: a fresh pair of the same session.
+      return { ok: true, pair: await rotatedPair(tx, ctx, user, session.id) };
+    }
     if (row.usedAt !== null) {
       if (session.revokedAt === null) {
         await tx
@@ -97,26 +125,9 @@ export async function refreshSession(ctx: ServiceContext, token: string): Promis
       }
       return { ok: false, reused: true };
     }
-    const now = Date.now();
-    if (
-      session.revokedAt !== null ||
-      session.expiresAt.getTime() <= now ||
-      row.expiresAt.getTime() <= now ||
-      user.status !== "active"
-    ) {
-      return { ok: false, reused: false };
-    }
+    if (!live) return { ok: false, reused: false };
     await tx.update(refreshTokens).set({ usedAt: sql`now()` }).where(eq(refreshTokens.id, row.id));
-    await tx.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, session.id));
-    return {
-      ok: true,
-      pair: {
-        tokenType: "Bearer",
-        accessToken: await accessTokenFor(ctx, user, session.id),
-        expiresIn: ctx.config.ACCESS_TOKEN_TTL_SECONDS,
-        refreshToken: await newRefreshToken(tx, ctx, user, session.id),
-      },
-    };
+    return { ok: true, pair: await rotatedPair(tx, ctx, user, session.id) };
   });
   if (!outcome.ok) {
     throw unauthenticated(
@@ -126,6 +137,21 @@ export async function refreshSession(ctx: ServiceContext, token: string): Promis
     );
   }
   return outcome.pair;
+}
+
+async function rotatedPair(
+  tx: Transaction,
+  ctx: ServiceContext,
+  user: User,
+  sessionId: string,
+): Promise<TokenPair> {
+  await tx.update(sessions).set({ lastUsedAt: sql`now()` }).where(eq(sessions.id, sessionId));
+  return {
+    tokenType: "Bearer",
+    accessToken: await accessTokenFor(ctx, user, sessionId),
+    expiresIn: ctx.config.ACCESS_TOKEN_TTL_SECONDS,
+    refreshToken: await newRefreshToken(tx, ctx, user, sessionId),
+  };
 }
 
 /** Ends the session a refresh token belongs to. Unknown tokens are ignored (idempotent). */

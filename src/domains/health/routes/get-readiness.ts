@@ -25,7 +25,6 @@ export function registerGetReadiness(app: OpenAPIHono<AppEnv>) {
       db: () => services.db,
       cache: services.cache,
       rateLimiter: services.rateLimiter,
-      probeId: c.get("requestId"),
       timeoutMs: PROBE_TIMEOUT_MS,
     });
     c.header("Cache-Control", "no-store");
