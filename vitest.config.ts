@@ -17,6 +17,10 @@ export default defineConfig({
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
           RATE_LIMIT_IP_SALT: "test-ip-salt-0123456789",
           CURSOR_SECRET: "test-cursor-secret-0123456789abcdef0123456789ab",
+          // The database holds the same key (installed by test/global-setup.ts).
+          DB_CONTEXT_SECRET: inject("dbContextSecret"),
+          AUDIT_ANCHOR_SECRET: "test-audit-anchor-secret-0123456789abcdef012",
+          AUDIT_HASH_SECRET: "test-audit-hash-secret-0123456789abcdef01234",
           TEST_PG_ADMIN_URL: inject("pgAdminUrl"),
           TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),
           TEST_FAKE_SENTRY_URL: inject("fakeSentryUrl"),
@@ -24,6 +28,9 @@ export default defineConfig({
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
           TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),
+          // test/app/fuzz.test.ts: longer or other runs locally, e.g. FUZZ_RUNS=40 FUZZ_SEED=7.
+          TEST_FUZZ_RUNS: process.env.FUZZ_RUNS ?? "",
+          TEST_FUZZ_SEED: process.env.FUZZ_SEED ?? "",
         },
       },
     })),

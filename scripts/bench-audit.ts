@@ -4,12 +4,19 @@
  * every insert must read and update one "chain head" row. Real Postgres (embedded, or
  * DATABASE_URL as an admin URL), real transactions as the Worker's role, side by side.
  */
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { unusedPort } from "../test/support/node/blackhole.ts";
-import { enableLocalRuntimeLogin, recreateDatabase, runMigrations, runtimeUrl } from "./lib/db.ts";
+import {
+  enableLocalRuntimeLogin,
+  installContextKey,
+  recreateDatabase,
+  runMigrations,
+  runtimeUrl,
+} from "./lib/db.ts";
 import { type LocalPostgres, startLocalPostgres } from "./lib/postgres.ts";
 
 // A refusal or a connection error is a message, not a stack trace; the exit code stays 1.
@@ -38,6 +45,16 @@ const dbUrl = (name: string) => {
 await recreateDatabase(dbUrl("postgres"), "bench_audit");
 await runMigrations(dbUrl("bench_audit"));
 await enableLocalRuntimeLogin(dbUrl("postgres"));
+// Writers enter the system context the way the Worker does: a signed app_enter() (0011).
+const CONTEXT_SECRET = randomBytes(32).toString("hex");
+await installContextKey(dbUrl("bench_audit"), CONTEXT_SECRET);
+const enterSystem = (c: pg.Client) => {
+  const issuedAt = Date.now();
+  const signature = createHmac("sha256", CONTEXT_SECRET)
+    .update(`enter|v1||system|${issuedAt}`)
+    .digest("hex");
+  return c.query("SELECT app_enter(NULL, 'system', $1, $2)", [issuedAt, signature]);
+};
 // The naive design, for comparison: one row holds the chain head every insert must advance.
 const setup = new pg.Client(dbUrl("bench_audit"));
 await setup.connect();
@@ -65,7 +82,7 @@ async function run(design: "row-hash + checkpoints" | "hash chain (hot row)", wr
       while (Date.now() < deadline) {
         const t0 = performance.now();
         await c.query("BEGIN");
-        await c.query("SELECT set_config('app.role', 'system', true)");
+        await enterSystem(c);
         if (design === "hash chain (hot row)") {
           const head = await c.query<{ hash: string }>(
             "SELECT hash FROM chain_head WHERE id = 1 FOR UPDATE",

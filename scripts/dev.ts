@@ -22,6 +22,7 @@ import {
   connectOrExplain,
   databaseExists,
   enableLocalRuntimeLogin,
+  installContextKey,
   runMigrations,
   runtimeUrl,
 } from "./lib/db.ts";
@@ -112,6 +113,19 @@ function addMissingDevVars(devVars: string, example: string) {
   if (missing.length === 0) return;
   writeFileSync(devVars, `${current.replace(/\n?$/, "\n")}${missing.join("\n")}\n`);
   log(`added to .dev.vars from the example: ${missing.map((l) => l.split("=")[0]).join(", ")}`);
+}
+
+/** One value of .dev.vars (dotenv syntax: KEY=value, optionally quoted). */
+function devVar(devVars: string, key: string): string {
+  const line = readFileSync(devVars, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith(`${key}=`));
+  const value = line
+    ?.slice(key.length + 1)
+    .trim()
+    .replace(/^(["'])(.*)\1$/, "$2");
+  if (!value) throw new Error(`${key} is missing from .dev.vars (see .dev.vars.example)`);
+  return value;
 }
 
 /**
@@ -246,6 +260,9 @@ async function main() {
 
   await runMigrations(adminUrl);
   log("migrations applied");
+  // The database half of the Worker's DB_CONTEXT_SECRET: without it no request can enter its
+  // row-level-security context (migration 0011).
+  await installContextKey(adminUrl, devVar(devVars, "DB_CONTEXT_SECRET"));
   const client = await connectOrExplain(adminUrl);
   try {
     await seed(client, log);

@@ -65,6 +65,16 @@ export const envSchema = z.object({
     }, "RATE_LIMIT_POLICIES is not valid JSON or names an unknown policy or field"),
   /** Salt for hashing IPs in rate-limit analytics; unset = no analytics (raw IPs never stored). */
   RATE_LIMIT_IP_SALT: z.string().min(16).optional(),
+  /**
+   * Signs the row-level-security context of every transaction (`app_enter`, migration 0011).
+   * The database holds the same value (`app_install_context_key`); SQL without it cannot act
+   * as another user or as `system`.
+   */
+  DB_CONTEXT_SECRET: z.string().min(32, "DB_CONTEXT_SECRET must be at least 32 characters"),
+  /** MACs each sealed audit checkpoint into KV: the anchor outside the database. */
+  AUDIT_ANCHOR_SECRET: z.string().min(32, "AUDIT_ANCHOR_SECRET must be at least 32 characters"),
+  /** Keys the hash that stands for attacker-supplied emails in audit rows (failed logins). */
+  AUDIT_HASH_SECRET: z.string().min(32, "AUDIT_HASH_SECRET must be at least 32 characters"),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import * as Sentry from "@sentry/cloudflare";
 import { createApp } from "./app";
-import { runMaintenance } from "./jobs/maintenance";
+import { MaintenanceError, runMaintenance } from "./jobs/maintenance";
 import type { AppEnv } from "./lib/context";
 import { sentryOptions } from "./lib/sentry";
 
@@ -11,12 +11,14 @@ export { RateLimiter } from "./durable-objects/rate-limiter";
 export function createWorker(app: OpenAPIHono<AppEnv>): ExportedHandler<Env> {
   return Sentry.withSentry((env: Env) => sentryOptions(env), {
     fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+    // Awaited, so a failure reaches Sentry (withSentry captures what the handler throws) and
+    // the invocation is marked failed; waitUntil keeps the isolate alive for it either way.
     scheduled: async (_controller, env, ctx) => {
-      ctx.waitUntil(
-        runMaintenance(env).then((report) =>
-          console.info(JSON.stringify({ level: "info", msg: "maintenance", ...report })),
-        ),
-      );
+      const work = runMaintenance(env);
+      ctx.waitUntil(work.catch(() => undefined));
+      const report = await work;
+      console.info(JSON.stringify({ level: "info", msg: "maintenance", ...report }));
+      if (report.failures.length > 0) throw new MaintenanceError(report.failures);
     },
   } satisfies ExportedHandler<Env>);
 }

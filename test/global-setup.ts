@@ -3,6 +3,7 @@
  * template database once, and starts the Neon WebSocket proxy and fake providers. Each test
  * file then clones its own database from the template (test/support/setup.ts).
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   assertOwnedDatabase,
   connectOrExplain,
   enableLocalRuntimeLogin,
+  installContextKey,
   runMigrations,
   runtimeUrl,
 } from "../scripts/lib/db.ts";
@@ -37,6 +39,7 @@ declare module "vitest" {
     blackholePort: number;
     closedPort: number;
     openApiValidatorUrl: string;
+    dbContextSecret: string;
   }
 }
 
@@ -78,6 +81,10 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   };
   await adminStatement(admin("postgres"), `CREATE DATABASE "${TEMPLATE_DB}"`);
   await runMigrations(admin(TEMPLATE_DB));
+  // The Worker's DB_CONTEXT_SECRET binding (vitest.config.ts) and the key in the template,
+  // which every per-file clone inherits: fresh for each run.
+  const dbContextSecret = `test-db-context-${randomBytes(24).toString("hex")}`;
+  await installContextKey(admin(TEMPLATE_DB), dbContextSecret);
   await enableLocalRuntimeLogin(admin("postgres"));
 
   const proxy = await startWsProxy(0);
@@ -96,6 +103,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
   project.provide("openApiValidatorUrl", validator.url);
+  project.provide("dbContextSecret", dbContextSecret);
   console.log(`[test-db] Postgres ready and template migrated in ${Date.now() - started} ms`);
 
   return async () => {

@@ -81,6 +81,23 @@ export async function enableLocalRuntimeLogin(adminUrl: string): Promise<void> {
   }
 }
 
+/**
+ * Stores the database half of DB_CONTEXT_SECRET (app_keys, readable only by app_owner's
+ * SECURITY DEFINER functions): app_enter() checks the Worker's signatures against it. The
+ * Worker cannot write it; the owner does, here (dev, tests) or with app_install_context_key()
+ * (README, Deploy). Run after the migrations.
+ */
+export async function installContextKey(adminUrl: string, secret: string): Promise<void> {
+  assertOwnedDatabase(adminUrl, "install the database context key");
+  if (secret.length < 32) throw new Error("DB_CONTEXT_SECRET must be at least 32 characters");
+  const client = await connectOrExplain(adminUrl);
+  try {
+    await client.query("SELECT app_install_context_key($1)", [secret]);
+  } finally {
+    await client.end();
+  }
+}
+
 export function withCredentials(url: string, user: string, password: string, db?: string): string {
   const u = new URL(url);
   u.username = user;

@@ -5,6 +5,7 @@
 import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema";
+import { bindContextSecret } from "./transaction";
 
 export type Database = NeonDatabase<typeof schema>;
 
@@ -15,6 +16,11 @@ export interface DbOptions {
   /** Bounds connect and each query, so a hung database cannot hang the request. */
   timeoutMs: number;
   onError?: (err: unknown) => void;
+  /**
+   * DB_CONTEXT_SECRET: signs the RLS context of `runAs` transactions on this handle. Defaults to
+   * the Worker's own binding (src/db/transaction.ts).
+   */
+  contextSecret?: string;
 }
 
 export interface DbHandle {
@@ -29,6 +35,31 @@ function applyProxy(wsProxy: string | undefined) {
   // Local Postgres speaks plain auth over the proxy; pipelining assumes Neon's endpoint.
   neonConfig.pipelineConnect = false;
   neonConfig.pipelineTLS = false;
+}
+
+/** The configuration fields a database handle is made from. */
+export interface DbConfig {
+  DATABASE_URL: string;
+  NEON_WS_PROXY?: string;
+  DB_QUERY_TIMEOUT_MS: number;
+  DB_CONTEXT_SECRET: string;
+}
+
+/** A handle from the Worker's configuration: the one way the app opens the database. */
+export function dbFromConfig(
+  config: DbConfig,
+  opts: Pick<DbOptions, "onError"> & { maxTimeoutMs?: number; minTimeoutMs?: number } = {},
+): DbHandle {
+  let timeoutMs = config.DB_QUERY_TIMEOUT_MS;
+  if (opts.maxTimeoutMs !== undefined) timeoutMs = Math.min(timeoutMs, opts.maxTimeoutMs);
+  if (opts.minTimeoutMs !== undefined) timeoutMs = Math.max(timeoutMs, opts.minTimeoutMs);
+  return createDb({
+    url: config.DATABASE_URL,
+    wsProxy: config.NEON_WS_PROXY,
+    timeoutMs,
+    contextSecret: config.DB_CONTEXT_SECRET,
+    onError: opts.onError,
+  });
 }
 
 export function createDb(opts: DbOptions): DbHandle {
@@ -48,8 +79,10 @@ export function createDb(opts: DbOptions): DbHandle {
   };
   pool.on("error", report);
   pool.on("connect", (client: PoolClient) => client.on("error", report));
+  const db = drizzle({ client: pool, schema });
+  bindContextSecret(db, opts.contextSecret);
   return {
-    db: drizzle({ client: pool, schema }),
+    db,
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,3 +1,4 @@
+import { env as workerEnv } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import type { Database } from "./client";
 
@@ -12,17 +13,92 @@ export interface DbActor {
   role: DbRole;
 }
 
+export const SYSTEM: DbActor = { userId: null, role: "system" };
+
+/**
+ * The RLS context is signed (migration 0011): `app_enter(user, role, issued_at, signature)`
+ * checks an HMAC made with DB_CONTEXT_SECRET, which the database holds in a table the Worker's
+ * role cannot read. A bare `set_config('app.role', …)` no longer grants anything.
+ *
+ * Which secret signs: the one given to `createDb({ contextSecret })`, else this Worker's own
+ * `DB_CONTEXT_SECRET` binding (so handles opened by code that predates the option still work).
+ */
+const secrets = new WeakMap<object, string>();
+
+/** Ties a database handle (or a transaction) to the secret that signs its contexts. */
+export function bindContextSecret(handle: object, secret: string | undefined) {
+  if (secret) secrets.set(handle, secret);
+}
+
+function secretOf(handle: object): string {
+  const own = secrets.get(handle);
+  if (own) return own;
+  const fromEnv = (workerEnv as { DB_CONTEXT_SECRET?: unknown } | undefined)?.DB_CONTEXT_SECRET;
+  if (typeof fromEnv === "string" && fromEnv.length >= 32) return fromEnv;
+  throw new Error("DB_CONTEXT_SECRET is not configured: the database context cannot be signed");
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+const toHex = (bytes: ArrayBuffer) =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** hex HMAC-SHA256(secret, `enter|v1|<user>|<role>|<issuedAtMs>`), as app_enter() recomputes it. */
+export async function contextSignature(
+  secret: string,
+  actor: DbActor,
+  issuedAtMs: number,
+): Promise<string> {
+  const message = `enter|v1|${actor.userId ?? ""}|${actor.role}|${issuedAtMs}`;
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    new TextEncoder().encode(message),
+  );
+  return toHex(mac);
+}
+
+async function enter(tx: Transaction, secret: string, actor: DbActor) {
+  const issuedAt = Date.now();
+  const signature = await contextSignature(secret, actor, issuedAt);
+  await tx.execute(
+    sql`select app_enter(${actor.userId}::uuid, ${actor.role}, ${issuedAt}::bigint, ${signature})`,
+  );
+}
+
 /**
  * Runs `fn` in one transaction whose RLS context is `actor`. The context is transaction-local
- * (set_config(..., true)), so it can never leak to another request sharing the connection.
+ * and bound to this transaction, so it can never leak to another request sharing the
+ * connection. Costs the one statement that starts the context, as before it was signed.
  */
 export function runAs<T>(db: Database, actor: DbActor, fn: (tx: Transaction) => Promise<T>) {
+  const secret = secretOf(db);
   return db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.user_id', ${actor.userId ?? ""}, true), set_config('app.role', ${actor.role}, true)`,
-    );
+    secrets.set(tx, secret);
+    await enter(tx, secret, actor);
     return fn(tx);
   });
 }
 
-export const SYSTEM: DbActor = { userId: null, role: "system" };
+/**
+ * Switches the context of a transaction opened by `runAs`, for the rest of it (e.g. an admin's
+ * change that must also revoke sessions, which only `system` may touch).
+ */
+export async function enterContext(tx: Transaction, actor: DbActor): Promise<void> {
+  await enter(tx, secretOf(tx), actor);
+}

@@ -1,7 +1,20 @@
-import { sql } from "drizzle-orm";
-import { createDb } from "../db/client";
+import { type SQL, sql } from "drizzle-orm";
+import { type Database, dbFromConfig } from "../db/client";
 import { runAs, SYSTEM } from "../db/transaction";
-import { loadConfig } from "../env";
+import { type AppConfig, loadConfig } from "../env";
+import { anchorCheckpoints } from "../lib/audit-anchor";
+
+/** Rows deleted per statement (and per transaction): short locks, bounded WAL per commit. */
+export const RETENTION_BATCH = 5_000;
+/** Batches per step per run: a backlog drains over several runs instead of one long one. */
+export const RETENTION_MAX_BATCHES = 20;
+/** Outbox rows (recipient, template, status) are kept this long. */
+export const EMAIL_OUTBOX_RETENTION_DAYS = 30;
+
+export interface StepFailure {
+  step: string;
+  error: string;
+}
 
 export interface MaintenanceReport {
   errorLogsDeleted: number;
@@ -9,68 +22,189 @@ export interface MaintenanceReport {
   refreshTokensDeleted: number;
   oneTimeTokensDeleted: number;
   rateLimitCountersDeleted: number;
+  emailOutboxDeleted: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
+  /** Checkpoints anchored in KV by this run. */
+  auditAnchored: number;
+  /** Steps that stopped at the batch limit with rows left: the next run continues. */
+  backlog: string[];
+  /** Steps that failed; the others ran regardless. */
+  failures: StepFailure[];
 }
+
+/** Thrown by the scheduled handler after a run with failed steps, so Sentry records it. */
+export class MaintenanceError extends Error {
+  constructor(
+    readonly failures: StepFailure[],
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `maintenance: ${failures.length} step(s) failed: ${failures
+        .map((f) => `${f.step} (${f.error})`)
+        .join("; ")}`,
+      options,
+    );
+    this.name = "MaintenanceError";
+  }
+}
+
+interface RetentionStep {
+  name: keyof Pick<
+    MaintenanceReport,
+    | "errorLogsDeleted"
+    | "refreshTokensDeleted"
+    | "sessionsDeleted"
+    | "oneTimeTokensDeleted"
+    | "rateLimitCountersDeleted"
+    | "emailOutboxDeleted"
+  >;
+  /** One batch: deletes at most `limit` rows and reports how many. */
+  batch: (limit: number) => SQL;
+}
+
+// Each batch picks its rows by key (ctid for the table without a single-column key), so one
+// statement deletes at most `limit` rows however many are due.
+const retentionSteps = (config: AppConfig): RetentionStep[] => [
+  {
+    name: "errorLogsDeleted",
+    batch: (limit) => sql`delete from error_logs where id in (
+      select id from error_logs
+       where occurred_at < now() - make_interval(days => ${config.ERROR_LOG_RETENTION_DAYS})
+       limit ${limit})`,
+  },
+  // Refresh tokens go before their sessions: while a session lives, reuse of a rotated token
+  // is still detected.
+  {
+    name: "refreshTokensDeleted",
+    batch: (limit) => sql`delete from refresh_tokens where id in (
+      select id from refresh_tokens where expires_at < now() - interval '1 day' limit ${limit})`,
+  },
+  {
+    name: "sessionsDeleted",
+    batch: (limit) => sql`delete from sessions where id in (
+      select id from sessions
+       where expires_at < now() - interval '1 day' or revoked_at < now() - interval '30 days'
+       limit ${limit})`,
+  },
+  {
+    name: "oneTimeTokensDeleted",
+    batch: (limit) => sql`delete from one_time_tokens where id in (
+      select id from one_time_tokens where expires_at < now() - interval '7 days' limit ${limit})`,
+  },
+  // Per-minute limiter counters (user ids, hashed IPs) are kept 30 days: personal data.
+  {
+    name: "rateLimitCountersDeleted",
+    batch: (limit) => sql`delete from rate_limit_counters where ctid = any(array(
+      select ctid from rate_limit_counters
+       where bucket_start < now() - interval '30 days' limit ${limit}))`,
+  },
+  // Recipients are personal data; the rows are delivery records, not an archive.
+  {
+    name: "emailOutboxDeleted",
+    batch: (limit) => sql`delete from email_outbox where id in (
+      select id from email_outbox
+       where created_at < now() - make_interval(days => ${EMAIL_OUTBOX_RETENTION_DAYS})
+       limit ${limit})`,
+  },
+];
+
+export interface MaintenanceOptions {
+  batchSize?: number;
+  maxBatches?: number;
+}
+
+const describe = (err: unknown) => {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; depth++) {
+    // Drizzle's "Failed query" message carries the SQL and its parameters: keep the driver's.
+    if (!e.message.startsWith("Failed query")) parts.push(`${e.name}: ${e.message}`);
+    e = e.cause;
+  }
+  return (parts.join(" <- ") || String(err)).slice(0, 500);
+};
 
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
- * sessions and tokens, rate-limit counters, and sealing settled audit rows into the checkpoint chain. Refresh tokens
- * are kept while their session lives, so reuse of a rotated token is still detected.
+ * sessions and tokens, rate-limit counters and outbox rows; sealing settled audit rows into
+ * the checkpoint chain; anchoring new checkpoints in KV.
+ *
+ * Every step is independent: each retention batch is its own short transaction, and a step
+ * that fails is recorded in `failures` while the rest still run. Throws only when it cannot
+ * start (configuration).
  */
-export async function runMaintenance(env: object): Promise<MaintenanceReport> {
+export async function runMaintenance(
+  env: object,
+  opts: MaintenanceOptions = {},
+): Promise<MaintenanceReport> {
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(`invalid configuration: ${loaded.issues.join("; ")}`);
   const config = loaded.config;
-  const { db, close } = createDb({
-    url: config.DATABASE_URL,
-    wsProxy: config.NEON_WS_PROXY,
-    timeoutMs: Math.max(config.DB_QUERY_TIMEOUT_MS, 15_000),
-  });
+  const batchSize = opts.batchSize ?? RETENTION_BATCH;
+  const maxBatches = opts.maxBatches ?? RETENTION_MAX_BATCHES;
+  const { db, close } = dbFromConfig(config, { minTimeoutMs: 15_000 });
+  const report: MaintenanceReport = {
+    errorLogsDeleted: 0,
+    sessionsDeleted: 0,
+    refreshTokensDeleted: 0,
+    oneTimeTokensDeleted: 0,
+    rateLimitCountersDeleted: 0,
+    emailOutboxDeleted: 0,
+    auditCheckpoint: null,
+    auditAnchored: 0,
+    backlog: [],
+    failures: [],
+  };
+  const attempt = async (step: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (err) {
+      report.failures.push({ step, error: describe(err) });
+    }
+  };
   try {
-    return await runAs(db, SYSTEM, async (tx) => {
-      const count = async (query: ReturnType<typeof sql>) =>
-        (await tx.execute(query)).rowCount ?? 0;
-      const errorLogsDeleted = await count(
-        sql`delete from error_logs where occurred_at < now() - make_interval(days => ${config.ERROR_LOG_RETENTION_DAYS})`,
-      );
-      const refreshTokensDeleted = await count(
-        sql`delete from refresh_tokens where expires_at < now() - interval '1 day'`,
-      );
-      const sessionsDeleted = await count(
-        sql`delete from sessions where expires_at < now() - interval '1 day'
-              or revoked_at < now() - interval '30 days'`,
-      );
-      const oneTimeTokensDeleted = await count(
-        sql`delete from one_time_tokens where expires_at < now() - interval '7 days'`,
-      );
-      // Per-minute limiter counters (user ids, hashed IPs) are kept 30 days: personal data.
-      const rateLimitCountersDeleted = await count(
-        sql`delete from rate_limit_counters where bucket_start < now() - interval '30 days'`,
-      );
-      const sealed = await tx.execute<{ from_id: string; to_id: string; chain_hash: string }>(
-        sql`select from_id, to_id, chain_hash from audit_seal()`,
-      );
-      const cp = sealed.rows[0];
-      const auditCheckpoint = cp
-        ? { fromId: Number(cp.from_id), toId: Number(cp.to_id), chainHash: cp.chain_hash }
-        : null;
-      // The chain head in the Worker's logs is an anchor outside the database: a rewrite of
-      // audit_checkpoints by someone with database access would no longer match it.
-      if (auditCheckpoint) {
-        console.info(
-          JSON.stringify({ level: "info", msg: "audit checkpoint sealed", ...auditCheckpoint }),
-        );
-      }
-      return {
-        errorLogsDeleted,
-        sessionsDeleted,
-        refreshTokensDeleted,
-        oneTimeTokensDeleted,
-        rateLimitCountersDeleted,
-        auditCheckpoint,
-      };
+    for (const step of retentionSteps(config)) {
+      await attempt(step.name, async () => {
+        for (let i = 0; i < maxBatches; i++) {
+          const deleted = await deleteBatch(db, step.batch(batchSize));
+          report[step.name] += deleted;
+          if (deleted < batchSize) return;
+        }
+        report.backlog.push(step.name);
+      });
+    }
+    await attempt("auditSeal", async () => {
+      report.auditCheckpoint = await sealAudit(db);
     });
+    // Anchors whatever is sealed and not yet anchored, including checkpoints of earlier runs
+    // whose KV write failed; only the Worker's key can make them.
+    const kv = (env as { CACHE?: KVNamespace }).CACHE;
+    await attempt("auditAnchor", async () => {
+      if (!kv) throw new Error("no CACHE binding to keep audit anchors in");
+      report.auditAnchored = (await anchorCheckpoints(db, kv, config.AUDIT_ANCHOR_SECRET)).anchored;
+    });
+    return report;
   } finally {
     await close();
   }
+}
+
+async function deleteBatch(db: Database, statement: SQL): Promise<number> {
+  return runAs(db, SYSTEM, async (tx) => (await tx.execute(statement)).rowCount ?? 0);
+}
+
+async function sealAudit(db: Database): Promise<MaintenanceReport["auditCheckpoint"]> {
+  const sealed = await runAs(db, SYSTEM, (tx) =>
+    tx.execute<{ from_id: string; to_id: string; chain_hash: string }>(
+      sql`select from_id, to_id, chain_hash from audit_seal()`,
+    ),
+  );
+  const cp = sealed.rows[0];
+  if (!cp) return null;
+  const checkpoint = {
+    fromId: Number(cp.from_id),
+    toId: Number(cp.to_id),
+    chainHash: cp.chain_hash,
+  };
+  console.info(JSON.stringify({ level: "info", msg: "audit checkpoint sealed", ...checkpoint }));
+  return checkpoint;
 }

@@ -78,6 +78,11 @@ function reportServerFault(
     requestId,
     userId,
     userAgent: c.req.header("User-Agent"),
+    // Which dependency a 503 is about: a database outage opens no connection to log itself.
+    dependency:
+      typeof appError.extensions?.dependency === "string"
+        ? appError.extensions.dependency
+        : undefined,
   });
   try {
     c.executionCtx.waitUntil(write);

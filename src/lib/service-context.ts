@@ -1,4 +1,4 @@
-import { createDb, type Database } from "../db/client";
+import { type Database, dbFromConfig } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
 import type { AuditMeta } from "./audit";
@@ -60,11 +60,7 @@ export function serviceContext(c: AppContext): ServiceContext {
     waitUntil,
     sendEmail: (message) => services.email.send(message),
     detached: (work) => {
-      const own = createDb({
-        url: config.DATABASE_URL,
-        wsProxy: config.NEON_WS_PROXY,
-        timeoutMs: config.DB_QUERY_TIMEOUT_MS,
-      });
+      const own = dbFromConfig(config);
       waitUntil(work(own.db).finally(() => own.close()));
     },
   };

@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { createDb } from "../db/client";
+import { dbFromConfig } from "../db/client";
 import { type UserRole, users } from "../db/schema";
 import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
@@ -71,8 +71,8 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       analytics: analyticsFromConfig,
     });
     if (limited.denial) return limited.denial;
-    // One statement (see migration 0007): it sets the system RLS context for itself only.
-    // Never call it inside runAs(): in an open transaction that context would outlive it.
+    // One statement (migrations 0007, 0011): a SECURITY DEFINER function that enters the system
+    // context for its own body only and leaves none behind.
     const result = await c.get("services").db.execute<{
       id: string;
       email: string;
@@ -128,11 +128,7 @@ function stampActivity(c: Parameters<MiddlewareHandler<AppEnv>>[0], userId: stri
   const config = c.get("config");
   const work = (async () => {
     // Its own connection: the request's pool is closed when the response is done.
-    const { db, close } = createDb({
-      url: config.DATABASE_URL,
-      wsProxy: config.NEON_WS_PROXY,
-      timeoutMs: config.DB_QUERY_TIMEOUT_MS,
-    });
+    const { db, close } = dbFromConfig(config);
     try {
       await runAs(db, SYSTEM, (tx) =>
         tx

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { createDb, type Database, type DbHandle } from "../db/client";
+import { type Database, type DbHandle, dbFromConfig } from "../db/client";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import { loadConfig } from "../env";
 import type { AppEnv } from "../lib/context";
@@ -31,10 +31,7 @@ export function init(): MiddlewareHandler<AppEnv> {
     let handle: DbHandle | undefined;
     c.set("services", {
       get db() {
-        handle ??= createDb({
-          url: config.DATABASE_URL,
-          wsProxy: config.NEON_WS_PROXY,
-          timeoutMs: config.DB_QUERY_TIMEOUT_MS,
+        handle ??= dbFromConfig(config, {
           onError: (err) =>
             logger.warn("database client error", {
               error: err instanceof Error ? err.name : "unknown",
@@ -49,11 +46,7 @@ export function init(): MiddlewareHandler<AppEnv> {
         // Sends run in waitUntil after the response, when the request's pool is closing: each
         // gets its own short-lived connection for its outbox row.
         send: async (message) => {
-          const own = createDb({
-            url: config.DATABASE_URL,
-            wsProxy: config.NEON_WS_PROXY,
-            timeoutMs: config.DB_QUERY_TIMEOUT_MS,
-          });
+          const own = dbFromConfig(config);
           try {
             await createEmailSender({
               provider: config.EMAIL_PROVIDER,

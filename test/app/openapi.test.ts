@@ -1,12 +1,46 @@
+/// <reference types="vite/client" />
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { Harness } from "../support/harness";
 
+interface Operation {
+  responses: Record<string, unknown>;
+  summary?: string;
+  operationId?: string;
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; schema: { enum?: string[]; format?: string } }[];
+  requestBody?: unknown;
+}
+
 interface OpenApiDoc {
   openapi: string;
   info: { title: string; version: string };
-  paths: Record<string, Record<string, { responses: Record<string, unknown>; summary?: string }>>;
-  components?: { schemas?: Record<string, unknown> };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
+}
+
+// Every endpoint's contract, one file per operation, named after its verb and noun.
+const routeModules = import.meta.glob<{ route: { method: string; path: string } }>(
+  "../../src/domains/*/routes/*.ts",
+  { eager: true },
+);
+
+const camelCase = (kebab: string) =>
+  kebab.replace(/-([a-z0-9])/g, (_, ch: string) => ch.toUpperCase());
+
+const operationsOf = (doc: OpenApiDoc) =>
+  Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
+
+/** A path with sample values for its parameters (what the app would accept as well-formed). */
+function samplePath(path: string, op: Operation) {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const schema = op.parameters?.find((p) => p.in === "path" && p.name === name)?.schema;
+    if (schema?.enum?.[0]) return schema.enum[0];
+    if (schema?.format === "uuid") return "00000000-0000-4000-8000-000000000001";
+    return name === "identity" ? "ip:203.0.113.7" : "x";
+  });
 }
 
 // Served by the Worker but not API operations: the document itself.
@@ -91,5 +125,58 @@ describe("OpenAPI document", () => {
       });
     expect((await signup("🐉".repeat(128))).status).toBe(201);
     expect((await signup("🐉".repeat(129))).status).toBe(400);
+  });
+
+  it("names every operation (unique camelCase operationId, after its route file)", async (t) => {
+    const h = await Harness.init(t);
+    const doc = (await h.get<OpenApiDoc>("/openapi.json")).body;
+    const ops = operationsOf(doc);
+    const ids = ops.map(({ op }) => op.operationId);
+    for (const { method, path, op } of ops) {
+      expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    }
+    expect(new Set(ids).size, `duplicate operationIds: ${ids.join(", ")}`).toBe(ids.length);
+    // Stable: each id is its route file's name (routes/get-me.ts → getMe), so renaming an
+    // operation means renaming its file, never a silent drift of the public contract.
+    const fromFiles = Object.entries(routeModules).map(([file, mod]) => ({
+      key: `${mod.route.method.toUpperCase()} ${mod.route.path}`,
+      id: camelCase(file.split("/").at(-1)?.replace(/\.ts$/, "") ?? ""),
+    }));
+    expect(fromFiles.length).toBe(ops.length);
+    expect(
+      Object.fromEntries(ops.map(({ method, path, op }) => [`${method} ${path}`, op.operationId])),
+    ).toEqual(Object.fromEntries(fromFiles.map(({ key, id }) => [key, id])));
+  });
+
+  it("declares bearerAuth on exactly the operations requireAuth guards, [] on the others", async (t) => {
+    const h = await Harness.init(t);
+    const doc = (await h.get<OpenApiDoc>("/openapi.json")).body;
+    expect(doc.components?.securitySchemes).toHaveProperty("bearerAuth");
+    const declared: Record<string, "bearerAuth" | "public"> = {};
+    const observed: Record<string, "bearerAuth" | "public"> = {};
+    for (const { method, path, op } of operationsOf(doc)) {
+      const key = `${method} ${path}`;
+      expect(op.security, `${key} has no security entry`).toBeDefined();
+      expect([[], [{ bearerAuth: [] }]], `${key}: ${JSON.stringify(op.security)}`).toContainEqual(
+        op.security,
+      );
+      declared[key] = op.security?.length ? "bearerAuth" : "public";
+      // Ask without a token: requireAuth answers 401 with a Bearer challenge before anything
+      // else (validation, the handler); a public operation never does. An empty JSON body is
+      // enough to get past the content-type check to the validator.
+      const res = await h.request(method, samplePath(path, op), op.requestBody ? {} : undefined, {
+        // One client address per request: the auth limiter must not answer for the route.
+        headers: { "CF-Connecting-IP": `198.18.${Object.keys(observed).length}.1` },
+      });
+      expect(res.status, `${key}: ${res.text}`).not.toBe(429);
+      expect(res.status, `${key}: ${res.text}`).toBeLessThan(500);
+      const challenged =
+        res.status === 401 && /^Bearer/.test(res.headers.get("WWW-Authenticate") ?? "");
+      observed[key] = challenged ? "bearerAuth" : "public";
+    }
+    expect(observed).toEqual(declared);
+    // Both kinds exist, so neither side of the comparison is trivially empty.
+    expect(Object.values(declared)).toContain("bearerAuth");
+    expect(Object.values(declared)).toContain("public");
   });
 });

@@ -1,8 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
 import { auditLogs, refreshTokens, sessions, users } from "../../src/db/schema";
 import type { TokenPair, UserView } from "../../src/domains/auth/schemas";
+import { refreshSession } from "../../src/domains/auth/service/sessions";
+import { loadConfig } from "../../src/env";
 import type { ProblemBody } from "../../src/lib/problem";
+import type { ServiceContext } from "../../src/lib/service-context";
 import { hashToken } from "../../src/lib/tokens";
 import { Harness } from "../support/harness";
 import { lastEmailTo } from "../support/outbox";
@@ -227,6 +231,40 @@ describe("refresh tokens", () => {
     const h = await Harness.init(t);
     const res = await h.post("/v1/auth/refresh", { refreshToken: "x".repeat(43) });
     expect(res.status).toBe(401);
+  });
+
+  it("an unknown refresh token costs one lookup and no transaction", async (t) => {
+    const h = await Harness.init(t);
+    const { db, close } = createDb({
+      url: h.env.DATABASE_URL,
+      wsProxy: h.env.NEON_WS_PROXY,
+      timeoutMs: 5_000,
+      contextSecret: h.env.DB_CONTEXT_SECRET,
+    });
+    t.onTestFinished(() => close());
+    let transactions = 0;
+    const counting = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop === "transaction") transactions++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const loaded = loadConfig(h.env);
+    if (!loaded.ok) throw new Error(loaded.issues.join("; "));
+    const ctx = {
+      db: counting,
+      config: loaded.config,
+      audit: { actorId: null, actorRole: null, requestId: "test", ip: null, userAgent: null },
+    } as unknown as ServiceContext;
+    await expect(refreshSession(ctx, "y".repeat(43))).rejects.toMatchObject({
+      code: "UNAUTHENTICATED",
+    });
+    expect(transactions).toBe(0);
+    // A known one is looked up, then rotated in one transaction.
+    const { res } = await signup(h);
+    const pair = await refreshSession(ctx, res.body.tokens.refreshToken);
+    expect(pair.refreshToken).not.toBe(res.body.tokens.refreshToken);
+    expect(transactions).toBe(1);
   });
 });
 

@@ -1,19 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adminQuery } from "../support/database";
-import { fileDatabase } from "../support/setup";
-
-const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-  adminQuery<T>(sql, params, fileDatabase());
-
-async function newUser(role = "student") {
-  const email = `${crypto.randomUUID()}@example.in`;
-  const [row] = await q<{ id: string }>(
-    "INSERT INTO users (email, password_hash, full_name, role) VALUES ($1, 'x', 'Test', $2) RETURNING id",
-    [email, role],
-  );
-  if (!row) throw new Error("insert failed");
-  return row.id;
-}
+import { can, newUser, admin as q } from "./support";
 
 describe("database security setup", () => {
   it("validate_security_setup() finds nothing to fix on a fresh database", async () => {
@@ -148,8 +134,8 @@ describe("audit log integrity", () => {
 describe("audit rows from the Worker's role", () => {
   it("get the database's time, whatever occurred_at the insert names", async () => {
     await q(`DO $$ BEGIN
+      PERFORM _app_enter_trusted(NULL, 'system');
       SET LOCAL ROLE app_runtime;
-      PERFORM set_config('app.role', 'system', true);
       INSERT INTO audit_logs (action, entity_type, occurred_at)
         VALUES ('test.backdate', 'test', now() - interval '30 days');
     END $$`);
@@ -169,5 +155,113 @@ describe("helpers that act as other users", () => {
     await expect(
       q(`DO $$ BEGIN SET LOCAL ROLE app_runtime; PERFORM ${call}; END $$`),
     ).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe("audit ids are the database's", () => {
+  const asRuntime = (statement: string) =>
+    q(`DO $$ BEGIN
+      PERFORM _app_enter_trusted(NULL, 'system');
+      SET LOCAL ROLE app_runtime;
+      ${statement};
+    END $$`);
+
+  it.for([
+    ["OVERRIDING SYSTEM VALUE", "OVERRIDING SYSTEM VALUE VALUES (1, 'forged.row', 'test')"],
+    ["an explicit id", "VALUES (9000000000000000000, 'forged.row', 'test')"],
+    ["a NULL id", "VALUES (NULL, 'forged.row', 'test')"],
+  ] as const)("the runtime role cannot choose one (%s)", async ([, values]) => {
+    await expect(
+      asRuntime(`INSERT INTO audit_logs (id, action, entity_type) ${values}`),
+    ).rejects.toThrow(/assigned by the database/);
+    expect(await q("SELECT id FROM audit_logs WHERE action = 'forged.row'")).toEqual([]);
+  });
+
+  it("the trigger assigns increasing ids from a sequence the runtime role cannot set", async () => {
+    await asRuntime("INSERT INTO audit_logs (action, entity_type) VALUES ('test.id_a', 'test')");
+    await asRuntime("INSERT INTO audit_logs (action, entity_type) VALUES ('test.id_b', 'test')");
+    const rows = await q<{ id: string; action: string }>(
+      "SELECT id::text, action FROM audit_logs WHERE action IN ('test.id_a', 'test.id_b') ORDER BY audit_logs.id",
+    );
+    expect(rows.map((r) => r.action)).toEqual(["test.id_a", "test.id_b"]);
+    expect(Number(rows[0]?.id)).toBeGreaterThan(0);
+    await expect(asRuntime("PERFORM setval('audit_logs_id_seq', 1)")).rejects.toThrow(
+      /permission denied/,
+    );
+  });
+});
+
+describe("privileges the database enforces (not only the services)", () => {
+  const update = (actor: string, target: string, patch: Record<string, unknown>) =>
+    can("SELECT test_can_update($1, 'users', $2, $3) r", [actor, target, JSON.stringify(patch)]);
+
+  it("an admin cannot change a super admin's email, password hash or token version", async () => {
+    const admin = await newUser("admin");
+    const superAdmin = await newUser("super_admin");
+    for (const patch of [
+      { email: "taken-over@example.in" },
+      { password_hash: "$argon2id$attacker" },
+      { token_version: 99 },
+      { email_verified_at: "2020-01-01T00:00:00Z" },
+    ]) {
+      expect(await update(admin, superAdmin, patch), JSON.stringify(patch)).toBe(false);
+    }
+    // Not even their name: an admin's updates reach students and themselves only.
+    expect(await update(admin, superAdmin, { full_name: "Renamed" })).toBe(false);
+    expect(await update(admin, await newUser("admin"), { full_name: "Renamed" })).toBe(false);
+    expect(await update(admin, admin, { full_name: "Renamed" })).toBe(true);
+    const [row] = await q<{ email: string; password_hash: string; token_version: number }>(
+      "SELECT email, password_hash, token_version FROM users WHERE id = $1",
+      [superAdmin],
+    );
+    expect(row).toMatchObject({ password_hash: "x", token_version: 0 });
+  });
+
+  it("credentials change only in the system context, for anyone", async () => {
+    const student = await newUser();
+    const admin = await newUser("admin");
+    const superAdmin = await newUser("super_admin");
+    expect(await update(admin, student, { password_hash: "$argon2id$x" })).toBe(false);
+    expect(await update(admin, student, { email: "moved@example.in" })).toBe(false);
+    expect(await update(superAdmin, student, { token_version: 5 })).toBe(false);
+    expect(await update(student, student, { email: "self@example.in" })).toBe(false);
+    expect(await update(student, student, { full_name: "Fine" })).toBe(true);
+    // The account flows (password change and reset, logout-all) run as system and still can.
+    await q(`DO $$ BEGIN
+      PERFORM _app_enter_trusted(NULL, 'system');
+      SET LOCAL ROLE app_runtime;
+      UPDATE users SET token_version = token_version + 1 WHERE id = '${student}';
+    END $$`);
+    const [row] = await q<{ token_version: number }>(
+      "SELECT token_version FROM users WHERE id = $1",
+      [student],
+    );
+    expect(row?.token_version).toBe(1);
+  });
+
+  it("a student can create an admin request only as a fresh, pending one of their own", async () => {
+    const student = await newUser();
+    const other = await newUser();
+    const superAdmin = await newUser("super_admin");
+    const insert = (actor: string, row: Record<string, unknown>) =>
+      can("SELECT test_can_insert($1, 'admin_requests', $2) r", [
+        actor,
+        JSON.stringify({ phone: "+919876543210", reason: "I teach", ...row }),
+      ]);
+    expect(await insert(student, { user_id: student })).toBe(true);
+    expect(await insert(student, { user_id: student, status: "pending_verification" })).toBe(true);
+    for (const status of ["verified", "approved", "rejected"]) {
+      expect(await insert(student, { user_id: student, status }), status).toBe(false);
+    }
+    expect(await insert(student, { user_id: student, verified_at: "2026-01-01T00:00:00Z" })).toBe(
+      false,
+    );
+    expect(
+      await insert(student, { user_id: student, decided_by: superAdmin, decision_reason: "ok" }),
+    ).toBe(false);
+    expect(await insert(student, { user_id: other })).toBe(false);
+    // Only students ask: an admin's own request is refused too.
+    const admin = await newUser("admin");
+    expect(await insert(admin, { user_id: admin })).toBe(false);
   });
 });

@@ -1,7 +1,22 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
-import { auditCheckpoints, errorLogs, oneTimeTokens, sessions } from "../../src/db/schema";
-import { runMaintenance } from "../../src/jobs/maintenance";
+import { describe, expect, it, type TestContext } from "vitest";
+import { createApp } from "../../src/app";
+import {
+  auditCheckpoints,
+  emailOutbox,
+  errorLogs,
+  oneTimeTokens,
+  sessions,
+} from "../../src/db/schema";
+import { createWorker } from "../../src/index";
+import { MaintenanceError, runMaintenance } from "../../src/jobs/maintenance";
+import { ANCHOR_LATEST_KEY, anchorKey, readAnchor } from "../../src/lib/audit-anchor";
+import { waitForEnvelope } from "../support/fake-sentry";
 import { Harness } from "../support/harness";
 
 describe("scheduled maintenance", () => {
@@ -69,7 +84,134 @@ describe("scheduled maintenance", () => {
     expect((await h.get("/v1/me", { headers: live.auth })).status).toBe(200);
     expect(await h.db.select().from(auditCheckpoints)).toHaveLength(1);
 
+    expect(report.failures).toEqual([]);
+
+    // The new checkpoint is anchored outside the database, MACed with the Worker's key.
+    const [cp] = await h.db.select().from(auditCheckpoints);
+    expect(report.auditAnchored).toBe(1);
+    const latest = await readAnchor(h.env.CACHE, h.env.AUDIT_ANCHOR_SECRET);
+    expect(latest).toMatchObject({
+      status: "ok",
+      value: { checkpointId: cp?.id, toId: cp?.toId, chainHash: cp?.chainHash },
+    });
+    expect(await h.env.CACHE.get(anchorKey(cp?.id ?? 0))).toBe(
+      await h.env.CACHE.get(ANCHOR_LATEST_KEY),
+    );
+    expect((await readAnchor(h.env.CACHE, "some-other-key-0123456789abcdef0123")).status).toBe(
+      "invalid",
+    );
+
     // Nothing new to seal: a second run adds no checkpoint.
-    expect((await runMaintenance(h.env)).auditCheckpoint).toBeNull();
+    const again = await runMaintenance(h.env);
+    expect(again.auditCheckpoint).toBeNull();
+    expect(again.auditAnchored).toBe(0);
+  });
+});
+
+const oldErrorLogs = async (h: Harness, code: string, n: number) => {
+  await h.db.execute(
+    sql`insert into error_logs (severity, code, status, message, occurred_at)
+        select 'error', ${code}, 500, 'old', now() - interval '400 days' from generate_series(1, ${n})`,
+  );
+};
+const remaining = async (h: Harness, code: string) =>
+  (await h.db.select().from(errorLogs).where(eq(errorLogs.code, code))).length;
+
+describe("retention in batches", () => {
+  it("deletes at most batch × batches rows per step and run; the backlog drains over runs", async (t) => {
+    const h = await Harness.init(t);
+    const code = `BATCH_${crypto.randomUUID().slice(0, 8)}`;
+    await oldErrorLogs(h, code, 25);
+    const first = await runMaintenance(h.env, { batchSize: 10, maxBatches: 2 });
+    expect(first.errorLogsDeleted).toBe(20);
+    expect(first.backlog).toContain("errorLogsDeleted");
+    expect(await remaining(h, code)).toBe(5);
+    const second = await runMaintenance(h.env, { batchSize: 10, maxBatches: 2 });
+    expect(second.errorLogsDeleted).toBe(5);
+    expect(second.backlog).toEqual([]);
+    expect(await remaining(h, code)).toBe(0);
+  });
+
+  it("keeps email_outbox rows 30 days", async (t) => {
+    const h = await Harness.init(t);
+    const to = `${crypto.randomUUID()}@example.in`;
+    const row = (createdAt: Date) => ({
+      toAddress: to,
+      subject: "s",
+      template: "password_reset",
+      status: "sent" as const,
+      provider: "resend",
+      createdAt,
+    });
+    await h.db
+      .insert(emailOutbox)
+      .values([
+        row(new Date(Date.now() - 31 * 86_400_000)),
+        row(new Date(Date.now() - 29 * 86_400_000)),
+      ]);
+    const report = await runMaintenance(h.env);
+    expect(report.emailOutboxDeleted).toBeGreaterThanOrEqual(1);
+    const left = await h.db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, to));
+    expect(left).toHaveLength(1);
+    expect(left[0]?.createdAt.getTime()).toBeGreaterThan(Date.now() - 30 * 86_400_000);
+  });
+});
+
+/** Makes one step fail for real: the Worker's role loses DELETE on rate_limit_counters. */
+async function breakRateLimitRetention(h: Harness, t: TestContext) {
+  await h.db.execute(sql`revoke delete on rate_limit_counters from app_runtime`);
+  t.onTestFinished(async () => {
+    await h.db.execute(sql`grant delete on rate_limit_counters to app_runtime`);
+  });
+}
+
+describe("a failing step", () => {
+  it("is reported, and every other step still runs", async (t) => {
+    const h = await Harness.init(t);
+    await breakRateLimitRetention(h, t);
+    const code = `STEP_${crypto.randomUUID().slice(0, 8)}`;
+    await oldErrorLogs(h, code, 3);
+    await h.db.execute(
+      sql`insert into audit_logs (action, entity_type, occurred_at) values ('test.step', 'test', now() - interval '1 hour')`,
+    );
+    const report = await runMaintenance(h.env);
+    expect(report.failures).toEqual([
+      { step: "rateLimitCountersDeleted", error: expect.stringMatching(/permission denied/) },
+    ]);
+    // Steps before and after it did their work.
+    expect(report.errorLogsDeleted).toBeGreaterThanOrEqual(3);
+    expect(await remaining(h, code)).toBe(0);
+    expect(report.auditCheckpoint).not.toBeNull();
+    expect(report.auditAnchored).toBe(1);
+  });
+
+  it("makes the scheduled handler fail after the whole run, and reaches Sentry", async (t) => {
+    const h = await Harness.init(t);
+    await breakRateLimitRetention(h, t);
+    const code = `CRON_${crypto.randomUUID().slice(0, 8)}`;
+    await oldErrorLogs(h, code, 2);
+    const worker = createWorker(createApp());
+    const ctx = createExecutionContext();
+    const run = worker.scheduled?.(createScheduledController({ cron: "*/15 * * * *" }), h.env, ctx);
+    await expect(run).rejects.toBeInstanceOf(MaintenanceError);
+    await expect(run).rejects.toThrow(/rateLimitCountersDeleted/);
+    await waitOnExecutionContext(ctx);
+    // The handler awaited the whole run: the other steps' work is done when it settles.
+    expect(await remaining(h, code)).toBe(0);
+    // One Sentry event for the run, naming the failed step (no other test fails this step).
+    const [envelope] = await waitForEnvelope(
+      "maintenance: 1 step(s) failed: rateLimitCountersDeleted (error: permission denied",
+    );
+    expect(envelope?.body).toContain('"type":"MaintenanceError"');
+  });
+
+  it("a clean run resolves the scheduled handler", async (t) => {
+    const h = await Harness.init(t);
+    const ctx = createExecutionContext();
+    const worker = createWorker(createApp());
+    await expect(
+      worker.scheduled?.(createScheduledController({ cron: "*/15 * * * *" }), h.env, ctx),
+    ).resolves.toBeUndefined();
+    await waitOnExecutionContext(ctx);
   });
 });

@@ -1,9 +1,15 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { TestContext } from "vitest";
 import { describe, expect, it, vi } from "vitest";
+import migration0010 from "../../migrations/0010_audit_ids_outbox_keys.sql?raw";
 import { createDb } from "../../src/db/client";
 import { emailOutbox } from "../../src/db/schema";
-import { createEmailSender, type EmailMessage, passwordResetEmail } from "../../src/lib/email";
+import {
+  createEmailSender,
+  devMailbox,
+  type EmailMessage,
+  passwordResetEmail,
+} from "../../src/lib/email";
 import { AppError } from "../../src/lib/errors";
 import { Harness } from "../support/harness";
 
@@ -125,10 +131,12 @@ describe("Resend sender against the fake Resend API", () => {
       providerMessageId: result.id,
       template: "password_reset",
       subject: "Reset your password",
-      links: ["https://app.coaching.test/reset-password?token=abc"],
       error: null,
     });
     expect(rows[0]?.sentAt).toBeInstanceOf(Date);
+    // Metadata only: the link's token is in no column.
+    expect(rows[0]).toMatchObject({ textBody: null, htmlBody: null, links: [] });
+    expect(JSON.stringify(rows[0])).not.toContain("token=abc");
   });
 
   it("passes a caller's idempotency key: a retried send is delivered once", async (t) => {
@@ -227,11 +235,17 @@ describe("development outbox sender", () => {
       provider: "outbox",
       providerMessageId: null,
       template: "password_reset",
-      links: ["https://app.coaching.test/reset-password?token=abc"],
+      subject: "Reset your password",
       sentAt: null,
+      textBody: null,
+      htmlBody: null,
+      links: [],
     });
-    expect(rows[0]?.textBody).toContain("Hello Asha,");
-    expect(rows[0]?.htmlBody).toContain("<p>Hello Asha,</p>");
+    expect(JSON.stringify(rows[0])).not.toContain("token=abc");
+    // The link lives only in the console line and the isolate's dev mailbox.
+    expect(devMailbox.get(result.outboxId)?.links).toEqual([
+      "https://app.coaching.test/reset-password?token=abc",
+    ]);
 
     const lines = info.mock.calls.map(([line]) => JSON.parse(String(line)));
     expect(lines).toEqual([
@@ -254,5 +268,58 @@ describe("development outbox sender", () => {
     // The same runtime-role handle outside a system transaction sees nothing.
     expect(await db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, to))).toEqual([]);
     expect(await outboxRows(h, to)).toHaveLength(1);
+  });
+});
+
+describe("email_outbox never holds a live token", () => {
+  const legacyRow = (to: string) => ({
+    toAddress: to,
+    subject: "Reset your password",
+    template: "password_reset",
+    textBody: "Choose a new password: https://app.coaching.test/reset-password?token=live",
+    htmlBody: '<a href="https://app.coaching.test/reset-password?token=live">reset</a>',
+    links: ["https://app.coaching.test/reset-password?token=live"],
+    status: "sent" as const,
+    provider: "resend",
+  });
+
+  it("the database blanks bodies and links whoever writes them (e.g. an older Worker)", async (t) => {
+    const { h } = await setup(t);
+    const to = unique();
+    // Even the owner: the trigger runs for every writer, inserts and updates alike.
+    const [row] = await h.db.insert(emailOutbox).values(legacyRow(to)).returning();
+    expect(row).toMatchObject({ textBody: null, htmlBody: null, links: [] });
+    await h.db
+      .update(emailOutbox)
+      .set({ textBody: "token=live", links: ["https://x.test/?token=live"] })
+      .where(eq(emailOutbox.toAddress, to));
+    expect(JSON.stringify(await outboxRows(h, to))).not.toContain("token=live");
+  });
+
+  it("the migration cleared rows written before it", async (t) => {
+    const { h } = await setup(t);
+    const to = unique();
+    // A row as an older release stored it: written with the trigger out of the way.
+    await h.db.execute(sql`alter table email_outbox disable trigger email_outbox_no_content`);
+    try {
+      await h.db.insert(emailOutbox).values(legacyRow(to));
+    } finally {
+      await h.db.execute(sql`alter table email_outbox enable trigger email_outbox_no_content`);
+    }
+    expect(JSON.stringify(await outboxRows(h, to))).toContain("token=live");
+    // The clearing statement exactly as migration 0010 runs it.
+    const clearing = migration0010
+      .split("--> statement-breakpoint")
+      .map((s) => s.trim())
+      .find((s) => s.startsWith("UPDATE email_outbox"));
+    expect(clearing).toBeDefined();
+    await h.db.execute(sql.raw(clearing ?? ""));
+    const [row] = await outboxRows(h, to);
+    expect(row).toMatchObject({
+      textBody: null,
+      htmlBody: null,
+      links: [],
+      subject: "Reset your password",
+    });
   });
 });

@@ -1,8 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { runAs } from "../../src/db/transaction";
 import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
 import { handleError } from "../../src/lib/handle-error";
 import { createRouter } from "../../src/lib/openapi";
@@ -228,10 +228,9 @@ describe("rate-limit analytics", () => {
     const { db, close } = t.connect();
     try {
       const asAdmin = (policy?: string) =>
-        db.transaction(async (tx) => {
-          await tx.execute(sql`select set_config('app.role', 'admin', true)`);
-          return topLimitedKeys({ db: tx, since: new Date(clock), policy, limit: 10 });
-        });
+        runAs(db, { userId: crypto.randomUUID(), role: "admin" }, (tx) =>
+          topLimitedKeys({ db: tx, since: new Date(clock), policy, limit: 10 }),
+        );
       const top = (await asAdmin()).filter((r) => r.key.endsWith(tag));
       expect(top.map((r) => [r.policy, r.key, r.denied, r.allowed])).toEqual([
         ["strict", heavy, 7, 0],

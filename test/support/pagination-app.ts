@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, eq, sql } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { errorLogs } from "../../src/db/schema";
+import { runAs, SYSTEM } from "../../src/db/transaction";
 import { errorResponses, jsonContent } from "../../src/lib/openapi";
 import {
   keysetPage,
@@ -51,8 +52,7 @@ export function createPaginationTestApp() {
       occurredAt: sql<string>`${errorLogs.occurredAt}::text`,
     };
     // error_logs is readable by the runtime role only in an admin or system context.
-    const page = await c.get("services").db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('app.role', 'system', true)`);
+    const page = await runAs(c.get("services").db, SYSTEM, async (tx) => {
       if (request.mode === "offset") {
         return offsetPage({
           ...request,

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { tz } from "./columns";
 
@@ -10,7 +11,12 @@ import { tz } from "./columns";
 export const auditLogs = pgTable(
   "audit_logs",
   {
-    id: bigint({ mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    /**
+     * Assigned by the audit_logs_set_hash trigger from audit_logs_id_seq (migration 0010); 0 means
+     * "assign one". Any other value is refused, so no writer can choose where a row lands in
+     * the checkpoint chain (the old identity column allowed OVERRIDING SYSTEM VALUE).
+     */
+    id: bigint({ mode: "number" }).primaryKey().default(0),
     occurredAt: timestamp("occurred_at", tz).notNull().defaultNow(),
     actorId: uuid("actor_id"),
     actorRole: text("actor_role"),
@@ -32,6 +38,10 @@ export const auditLogs = pgTable(
     index("audit_logs_actor_idx").on(t.actorId, t.occurredAt.desc()),
     index("audit_logs_action_idx").on(t.action, t.occurredAt.desc()),
     index("audit_logs_entity_idx").on(t.entityType, t.entityId, t.occurredAt.desc()),
+    // "Was this email attacked?": failed logins store a keyed hash of the email, never the email.
+    index("audit_logs_email_hmac_idx")
+      .on(sql`(${t.after}->>'emailHmac')`)
+      .where(sql`(${t.after}->>'emailHmac') is not null`),
   ],
 );
 

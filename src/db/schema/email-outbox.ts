@@ -5,8 +5,10 @@ import { tz } from "./columns";
 export const emailStatuses = ["stored", "sent", "failed"] as const;
 
 /**
- * Every transactional email: in development the message stops here (the dev console prints
- * its links); in production it records what was handed to the provider.
+ * Every transactional email, as metadata only: recipient, template, subject, provider, status
+ * and the provider's message id. Never the body or its links: they carry live tokens (password
+ * reset, verification). The `email_outbox_no_content` trigger (migration 0010) blanks the
+ * legacy content columns whatever a writer sends; they are dropped in a later release.
  */
 export const emailOutbox = pgTable(
   "email_outbox",
@@ -15,9 +17,11 @@ export const emailOutbox = pgTable(
     toAddress: text("to_address").notNull(),
     subject: text().notNull(),
     template: text().notNull(),
-    textBody: text("text_body").notNull(),
+    /** Deprecated: always NULL (trigger). Bodies carry tokens; they are never stored. */
+    textBody: text("text_body"),
+    /** Deprecated: always NULL (trigger). */
     htmlBody: text("html_body"),
-    /** Action links in the message (verification, reset), for the dev console. */
+    /** Deprecated: always `[]` (trigger). The dev console gets links from the log line. */
     links: jsonb().$type<string[]>().notNull().default([]),
     status: text({ enum: emailStatuses }).notNull(),
     provider: text().notNull(),

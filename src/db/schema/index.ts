@@ -1,4 +1,5 @@
 export * from "./admin-requests";
+export * from "./app-keys";
 export * from "./audit-logs";
 export * from "./email-outbox";
 export * from "./error-logs";

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
 import { isUniqueViolation } from "../../db/client";
 import { type AdminRequest, adminRequests, users } from "../../db/schema";
-import { runAs, SYSTEM } from "../../db/transaction";
+import { enterContext, runAs, SYSTEM } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
 import {
   actionLink,
@@ -45,7 +45,9 @@ export async function submitAdminRequest(
   if (!userId) throw unauthenticated();
   const phone = phoneOrThrow(input.phone) ?? "";
   try {
-    const created = await runAs(ctx.db, SYSTEM, async (tx) => {
+    // The requester's own context for the request itself: the database (admin_requests_self_
+    // insert) admits only a student's own, fresh request. The token is server internals.
+    const created = await runAs(ctx.db, ctx.actor, async (tx) => {
       const [user] = await tx.select().from(users).where(eq(users.id, userId)).limit(1);
       if (!user) throw unauthenticated();
       if (user.role !== "student") throw conflict("You already have an admin role.");
@@ -54,6 +56,7 @@ export async function submitAdminRequest(
         .values({ userId, phone, reason: input.reason })
         .returning();
       if (!request) throw new Error("admin request insert returned nothing");
+      await enterContext(tx, SYSTEM);
       const token = await issueToken(tx, userId, "admin_request_verification", request.id);
       await recordAudit(tx, ctx.audit, {
         action: "admin_request.submit",

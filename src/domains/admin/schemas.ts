@@ -1,20 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { errorSeverities, userRoles, userStatuses } from "../../db/schema";
 import { paginatedSchema, paginationQuery } from "../../lib/pagination";
+import { filterText, instant, text } from "../../lib/validation";
 import { UserSchema } from "../auth/schemas";
 
-const isoDate = () => z.iso.datetime({ offset: true });
+const isoDate = () => instant();
 
 export const UserListQuery = paginationQuery.extend({
   role: z.enum(userRoles).optional(),
   status: z.enum(userStatuses).optional(),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .optional()
-    .openapi({ description: "Search in name and email" }),
+  q: text({ max: 100 }).optional().openapi({ description: "Search in name and email" }),
 });
 export const UserPage = paginatedSchema(UserSchema, "UserPage", { offset: true });
 
@@ -44,24 +39,61 @@ export const AuditLogSchema = z
   .openapi("AuditLog");
 
 export const AuditLogQuery = paginationQuery.extend({
+  email: z.string().trim().toLowerCase().min(3).max(254).optional().openapi({
+    description:
+      "Rows about this email address (failed logins store a keyed hash of the typed email, not the email)",
+  }),
   actorId: z.uuid().optional(),
-  action: z.string().trim().max(100).optional(),
-  entityType: z.string().trim().max(100).optional(),
-  entityId: z.string().trim().max(200).optional(),
+  action: filterText(100).optional(),
+  entityType: filterText(100).optional(),
+  entityId: filterText(200).optional(),
   from: isoDate().optional(),
   to: isoDate().optional(),
 });
 export const AuditLogPage = paginatedSchema(AuditLogSchema, "AuditLogPage", { offset: true });
 
+export const AuditVerifyQuery = z.object({
+  full: z.enum(["true", "false"]).optional().openapi({
+    description:
+      "true: recheck every row from the first one. Default: incremental, from the last checkpoint a previous run accepted",
+  }),
+});
+
 export const AuditVerifySchema = z
   .object({
     ok: z.boolean(),
-    problem: z.string().nullable().openapi({
-      description: "altered | deleted | inserted out of order | checkpoint chain broken",
+    problem: z
+      .enum([
+        "altered",
+        "deleted",
+        "inserted out of order",
+        "checkpoint chain broken",
+        "verified checkpoint missing",
+        "verified checkpoint altered",
+        "anchor invalid",
+        "anchored checkpoint missing",
+        "anchor mismatch",
+        "not anchored",
+      ])
+      .nullable(),
+    firstBadId: z.number().int().nullable().openapi({
+      description:
+        "The first altered or missing row; for an anchor mismatch, the first row of the first checkpoint that differs from its anchor",
     }),
-    firstBadId: z.number().int().nullable(),
+    detail: z.string().nullable().openapi({ description: "What failed and what it means" }),
+    mode: z.enum(["full", "incremental"]),
+    fromCheckpoint: z
+      .number()
+      .int()
+      .openapi({ description: "The checkpoint this run started after (0: the first row)" }),
     checkedRows: z.number().int(),
-    checkpoints: z.number().int(),
+    checkpoints: z.number().int().openapi({ description: "Checkpoints recomputed in this run" }),
+    anchoredCheckpoint: z.number().int().nullable().openapi({
+      description: "The newest checkpoint anchored outside the database (KV, MACed)",
+    }),
+    unanchoredCheckpoints: z.number().int().openapi({
+      description: "Sealed checkpoints newer than the anchor: consistent, not yet anchored",
+    }),
   })
   .openapi("AuditVerification");
 
@@ -85,7 +117,7 @@ export const ErrorLogSchema = z
 
 export const ErrorLogQuery = paginationQuery.extend({
   severity: z.enum(errorSeverities).optional(),
-  code: z.string().trim().max(64).optional(),
+  code: filterText(64).optional(),
   from: isoDate().optional(),
   to: isoDate().optional(),
 });

@@ -1,8 +1,9 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
 import { auditLogs, errorLogs, type User, users } from "../../db/schema";
-import { runAs, type Transaction } from "../../db/transaction";
-import { recordAudit } from "../../lib/audit";
+import { enterContext, runAs, SYSTEM, type Transaction } from "../../db/transaction";
+import { auditEmailHmac, recordAudit } from "../../lib/audit";
+import { type AuditVerification, verifyAuditChain } from "../../lib/audit-anchor";
 import { forbidden, notFound } from "../../lib/errors";
 import { listScope, type PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
@@ -69,11 +70,17 @@ export async function getUser(ctx: ServiceContext, id: string) {
 /** Disable or re-enable an account. Disabling ends its sessions and live access tokens. */
 export async function setUserStatus(ctx: ServiceContext, id: string, status: User["status"]) {
   return runAs(ctx.db, ctx.actor, async (tx) => {
+    const [seen] = await tx.select().from(users).where(eq(users.id, id)).limit(1);
+    if (!seen) throw notFound("The user was not found.");
+    // Admins manage students; only a super admin manages admins; nobody locks themselves out.
+    // The database enforces the same (users_admin_update policy, users_guard_privileged_columns
+    // trigger): an admin cannot even lock a super admin's row, hence this check comes first.
+    if (id === ctx.actor.userId) throw forbidden("You cannot change your own status.");
+    if (seen.role !== "student" && ctx.actor.role !== "super_admin") {
+      throw forbidden("Only a super admin can change an admin's status.");
+    }
     const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update").limit(1);
     if (!before) throw notFound("The user was not found.");
-    // Admins manage students; only a super admin manages admins; nobody locks themselves out.
-    // The users_guard_privileged_columns trigger enforces the same in the database.
-    if (id === ctx.actor.userId) throw forbidden("You cannot change your own status.");
     if (before.role !== "student" && ctx.actor.role !== "super_admin") {
       throw forbidden("Only a super admin can change an admin's status.");
     }
@@ -89,7 +96,7 @@ export async function setUserStatus(ctx: ServiceContext, id: string, status: Use
     });
     if (status === "disabled") {
       // Sessions are server internals (system policy), in the same transaction.
-      await tx.execute(sql`select set_config('app.role', 'system', true)`);
+      await enterContext(tx, SYSTEM);
       await revokeAllSessions(tx, id, "disabled_by_admin");
     }
     return toUserView(after);
@@ -109,7 +116,12 @@ export async function listAuditLogs(
   query: z.infer<typeof AuditLogQuery>,
   page: PageRequest,
 ) {
+  // Failed logins keep only a keyed hash of the typed email: search by hashing the same way.
+  const emailHmac = query.email
+    ? await auditEmailHmac(ctx.config.AUDIT_HASH_SECRET, query.email)
+    : undefined;
   const filter = and(
+    emailHmac ? sql`${auditLogs.after}->>'emailHmac' = ${emailHmac}` : undefined,
     query.actorId ? eq(auditLogs.actorId, query.actorId) : undefined,
     query.action ? eq(auditLogs.action, query.action) : undefined,
     query.entityType ? eq(auditLogs.entityType, query.entityType) : undefined,
@@ -144,26 +156,22 @@ export async function listAuditLogs(
 // Everything but the trigger-set hash, which is for audit_verify, not for reading.
 const { rowHash: _rowHash, ...auditColumns } = getTableColumns(auditLogs);
 
-/** Recomputes row hashes and the checkpoint chain (SQL function audit_verify). */
-export async function verifyAuditLog(ctx: ServiceContext) {
-  const rows = await runAs(ctx.db, ctx.actor, (tx) =>
-    tx.execute<{
-      ok: boolean;
-      problem: string | null;
-      first_bad_id: string | null;
-      checked_rows: string;
-      checkpoints: string;
-    }>(sql`select * from audit_verify()`),
-  );
-  const r = rows.rows[0];
-  if (!r) throw new Error("audit_verify returned nothing");
-  return {
-    ok: r.ok,
-    problem: r.problem,
-    firstBadId: r.first_bad_id === null ? null : Number(r.first_bad_id),
-    checkedRows: Number(r.checked_rows),
-    checkpoints: Number(r.checkpoints),
-  };
+/**
+ * Recomputes row hashes and the checkpoint chain and checks them against the anchors the
+ * maintenance job keeps in KV (src/lib/audit-anchor.ts). Incremental unless `full`.
+ */
+export async function verifyAuditLog(
+  ctx: ServiceContext,
+  kv: KVNamespace,
+  opts: { full: boolean },
+): Promise<AuditVerification> {
+  return verifyAuditChain({
+    db: ctx.db,
+    actor: ctx.actor,
+    kv,
+    secret: ctx.config.AUDIT_ANCHOR_SECRET,
+    full: opts.full,
+  });
 }
 
 export async function listErrorLogs(

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { policyNames } from "../../lib/rate-limit/policies";
+import { instant } from "../../lib/validation";
 
 export const KeyParams = z.object({
   policy: z.enum(policyNames).openapi({ param: { name: "policy", in: "path" } }),
@@ -50,7 +51,7 @@ export const OverrideResultSchema = z
   .openapi("RateLimitOverrideResult");
 
 export const TopQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional().openapi({ description: "Default: 24 h ago" }),
+  since: instant().optional().openapi({ description: "Default: 24 h ago" }),
   policy: z.enum(policyNames).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });

@@ -1,10 +1,12 @@
 /**
  * Transactional email. `createEmailSender` picks the provider from config:
  * - `resend`: real delivery (production, staging), every attempt recorded in `email_outbox`;
- * - `outbox`: development/tests, the message is only stored and its links printed.
+ * - `outbox`: development/tests, the message goes no further and its links are printed.
+ * `email_outbox` holds metadata only (recipient, template, subject, status, provider id): the
+ * body and links carry live tokens and are never stored.
  *
  * `db` is the request's `Database` (not a transaction): each send writes its outbox row in its
- * own short `app.role = system` transaction. Send after your own transaction commits (e.g. in
+ * own short system-context transaction. Send after your own transaction commits (e.g. in
  * `waitUntil`), so a rolled-back change never mails a link that does not work.
  */
 import type { Database } from "../../db/client";
@@ -14,7 +16,7 @@ import { OutboxEmailSender } from "./outbox";
 import { ResendEmailSender } from "./resend";
 import type { EmailProvider, EmailSender } from "./types";
 
-export { OutboxEmailSender, recordOutbox } from "./outbox";
+export { devMailbox, OutboxEmailSender, recordOutbox } from "./outbox";
 export { RESEND_DEFAULT_BASE_URL, ResendEmailSender } from "./resend";
 export * from "./templates";
 export type { EmailMessage, EmailProvider, EmailSender, SendResult } from "./types";

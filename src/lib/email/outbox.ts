@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { emailOutbox } from "../../db/schema";
+import { runAs, SYSTEM } from "../../db/transaction";
 import type { EmailMessage, EmailProvider, EmailSender, SendResult } from "./types";
 
 export interface OutboxRecord {
@@ -13,22 +13,21 @@ export interface OutboxRecord {
 }
 
 /**
- * Writes one `email_outbox` row in its own short transaction as `app.role = system` (RLS lets
+ * Writes one `email_outbox` row in its own short transaction in the system context (RLS lets
  * only trusted internals write it). Its own transaction so a failed send stays recorded even
  * when the caller's work rolls back; pass the request's `Database`, not a transaction.
+ *
+ * Metadata only: recipient, template, subject, provider, status, provider id, error. Never the
+ * body or its links, which carry live tokens (the database blanks them too, migration 0010).
  */
 export async function recordOutbox(db: Database, record: OutboxRecord): Promise<void> {
   const { message } = record;
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('app.role', 'system', true)`);
+  await runAs(db, SYSTEM, async (tx) => {
     await tx.insert(emailOutbox).values({
       id: record.id,
       toAddress: message.to,
       subject: message.subject,
       template: message.template,
-      textBody: message.text,
-      htmlBody: message.html ?? null,
-      links: message.links ?? [],
       status: record.status,
       provider: record.provider,
       providerMessageId: record.providerMessageId ?? null,
@@ -39,8 +38,10 @@ export async function recordOutbox(db: Database, record: OutboxRecord): Promise<
 }
 
 /**
- * Development sender: the message stops in `email_outbox` (status `stored`) and its links are
- * printed on the console, so `npm run dev` users can click through verification and resets.
+ * Development sender (EMAIL_PROVIDER=outbox, refused in staging and production): the message
+ * stops here. `email_outbox` gets its metadata (status `stored`); its links go only to the
+ * console line below, which `npm run dev` turns into ready-to-run curl commands, and to the
+ * isolate's `devMailbox`, where tests pick up the tokens. Neither is storage.
  */
 export class OutboxEmailSender implements EmailSender {
   constructor(private readonly db: Database) {}
@@ -48,6 +49,7 @@ export class OutboxEmailSender implements EmailSender {
   async send(message: EmailMessage): Promise<SendResult> {
     const id = crypto.randomUUID();
     await recordOutbox(this.db, { id, message, status: "stored", provider: "outbox" });
+    devMailbox.put(id, message);
     console.info(
       JSON.stringify({
         level: "info",
@@ -60,3 +62,22 @@ export class OutboxEmailSender implements EmailSender {
     return { id, provider: "outbox", outboxId: id };
   }
 }
+
+/**
+ * The last messages the development sender handled in this isolate (memory only, bounded):
+ * what a developer would have received. Tests read verification and reset links from here.
+ */
+export const devMailbox = {
+  messages: new Map<string, EmailMessage>(),
+  limit: 200,
+  put(id: string, message: EmailMessage) {
+    this.messages.set(id, message);
+    for (const key of this.messages.keys()) {
+      if (this.messages.size <= this.limit) break;
+      this.messages.delete(key);
+    }
+  },
+  get(id: string): EmailMessage | undefined {
+    return this.messages.get(id);
+  },
+};

@@ -14,6 +14,7 @@
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import type { DbHandle } from "../../db/client";
 import { rateLimitCounters } from "../../db/schema";
+import { runAs, SYSTEM } from "../../db/transaction";
 
 const MINUTE = 60_000;
 
@@ -135,9 +136,8 @@ export class RateLimitAnalytics {
       );
       handle = target.connect();
       const { db } = handle;
-      await db.transaction(async (tx) => {
-        // RLS: only app.role = system may write counters.
-        await tx.execute(sql`select set_config('app.role', 'system', true)`);
+      // RLS: only the (signed) system context may write counters.
+      await runAs(db, SYSTEM, async (tx) => {
         // 5 parameters a row; Postgres allows 65,535 per statement.
         for (let i = 0; i < rows.length; i += 5_000) {
           await tx

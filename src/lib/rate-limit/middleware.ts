@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { createDb } from "../../db/client";
+import { dbFromConfig } from "../../db/client";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import { isJsonContentType } from "../../middleware/require-json";
 import type { AppEnv } from "../context";
@@ -231,12 +231,7 @@ export function analyticsFromConfig(c: Context<AppEnv>): AnalyticsTarget | undef
   if (typeof salt !== "string" || salt.length < 16 || !config) return undefined;
   return {
     ipSalt: salt,
-    connect: () =>
-      createDb({
-        url: config.DATABASE_URL,
-        wsProxy: config.NEON_WS_PROXY,
-        timeoutMs: Math.min(config.DB_QUERY_TIMEOUT_MS, 5_000),
-      }),
+    connect: () => dbFromConfig(config, { maxTimeoutMs: 5_000 }),
   };
 }
 

@@ -8,6 +8,7 @@ import { decideAdminRequest } from "../service";
 export const route = createRoute({
   method: "post",
   path: "/v1/admin/admin-requests/{id}/approve",
+  operationId: "approveAdminRequest",
   tags: ["Admin requests"],
   summary: "Approve a verified admin request (super admin)",
   security: [{ bearerAuth: [] }],

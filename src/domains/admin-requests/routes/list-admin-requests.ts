@@ -12,6 +12,7 @@ const AdminRequestPage = paginatedSchema(AdminRequestSchema, "AdminRequestPage")
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/admin-requests",
+  operationId: "listAdminRequests",
   tags: ["Admin requests"],
   summary: "List admin requests, optionally by status (super admin)",
   security: [{ bearerAuth: [] }],

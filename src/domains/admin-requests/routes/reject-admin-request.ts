@@ -8,6 +8,7 @@ import { decideAdminRequest } from "../service";
 export const route = createRoute({
   method: "post",
   path: "/v1/admin/admin-requests/{id}/reject",
+  operationId: "rejectAdminRequest",
   tags: ["Admin requests"],
   summary: "Reject a verified admin request with a reason (super admin)",
   security: [{ bearerAuth: [] }],

@@ -8,6 +8,7 @@ import { submitAdminRequest } from "../service";
 export const route = createRoute({
   method: "post",
   path: "/v1/admin-requests",
+  operationId: "submitAdminRequest",
   tags: ["Admin requests"],
   summary: "Ask to become an admin (a verification link is emailed)",
   security: [{ bearerAuth: [] }],

@@ -8,8 +8,10 @@ import { verifyAdminRequest } from "../service";
 export const route = createRoute({
   method: "post",
   path: "/v1/admin-requests/verify",
+  operationId: "verifyAdminRequest",
   tags: ["Admin requests"],
   summary: "Verify an admin request with the emailed token",
+  security: [],
   request: { body: jsonBody(VerifyAdminRequestBody) },
   responses: {
     ...errorResponses(409),

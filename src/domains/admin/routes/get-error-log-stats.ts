@@ -8,6 +8,7 @@ import { errorLogStats } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/error-logs/stats",
+  operationId: "getErrorLogStats",
   tags: ["Admin"],
   summary: "Error counts by code and severity over a window",
   security: [{ bearerAuth: [] }],

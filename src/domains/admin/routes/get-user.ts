@@ -9,6 +9,7 @@ import { getUser } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/users/{id}",
+  operationId: "getUser",
   tags: ["Admin"],
   summary: "One user",
   security: [{ bearerAuth: [] }],

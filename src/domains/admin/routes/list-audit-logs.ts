@@ -9,8 +9,9 @@ import { listAuditLogs } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/audit-logs",
+  operationId: "listAuditLogs",
   tags: ["Admin"],
-  summary: "Audit log (filters: actor, action, entity, time range; paginated)",
+  summary: "Audit log (filters: email, actor, action, entity, time range; paginated)",
   security: [{ bearerAuth: [] }],
   request: { query: AuditLogQuery },
   responses: {

@@ -9,6 +9,7 @@ import { listErrorLogs } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/error-logs",
+  operationId: "listErrorLogs",
   tags: ["Admin"],
   summary: "Server faults (filters: severity, code, time range; paginated)",
   security: [{ bearerAuth: [] }],

@@ -9,6 +9,7 @@ import { listUsers } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/users",
+  operationId: "listUsers",
   tags: ["Admin"],
   summary: "List users (filter by role, status, text; paginated)",
   security: [{ bearerAuth: [] }],

@@ -9,6 +9,7 @@ import { setUserStatus } from "../service";
 export const route = createRoute({
   method: "patch",
   path: "/v1/admin/users/{id}",
+  operationId: "updateUserStatus",
   tags: ["Admin"],
   summary: "Disable or enable a user (audited)",
   security: [{ bearerAuth: [] }],

@@ -8,6 +8,7 @@ import { changePassword } from "../service/account";
 export const route = createRoute({
   method: "post",
   path: "/v1/me/password",
+  operationId: "changePassword",
   tags: ["Me"],
   summary: "Change your password (ends your other sessions)",
   security: [{ bearerAuth: [] }],

@@ -8,8 +8,10 @@ import { forgotPassword } from "../service/recovery";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/password/forgot",
+  operationId: "forgotPassword",
   tags: ["Auth"],
   summary: "Email a password reset link (always 202)",
+  security: [],
   request: { body: jsonBody(ForgotPasswordBody) },
   responses: {
     ...errorResponses(),

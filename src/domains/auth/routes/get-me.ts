@@ -8,6 +8,7 @@ import { getMe } from "../service/account";
 export const route = createRoute({
   method: "get",
   path: "/v1/me",
+  operationId: "getMe",
   tags: ["Me"],
   summary: "The signed-in user",
   security: [{ bearerAuth: [] }],

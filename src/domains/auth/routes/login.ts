@@ -8,8 +8,10 @@ import { login } from "../service/account";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/login",
+  operationId: "login",
   tags: ["Auth"],
   summary: "Sign in with email and password",
+  security: [],
   request: { body: jsonBody(LoginBody) },
   responses: {
     ...errorResponses(401),

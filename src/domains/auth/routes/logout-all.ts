@@ -7,6 +7,7 @@ import { logoutAll } from "../service/sessions";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/logout-all",
+  operationId: "logoutAll",
   tags: ["Auth"],
   summary: "End every session of the signed-in user",
   security: [{ bearerAuth: [] }],

@@ -8,8 +8,10 @@ import { logout } from "../service/sessions";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/logout",
+  operationId: "logout",
   tags: ["Auth"],
   summary: "End the session of a refresh token",
+  security: [],
   request: { body: jsonBody(RefreshBody) },
   responses: { ...errorResponses(), 204: { description: "Signed out (also for unknown tokens)" } },
 });

@@ -8,8 +8,10 @@ import { refreshSession } from "../service/sessions";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/refresh",
+  operationId: "refresh",
   tags: ["Auth"],
   summary: "Rotate a refresh token for a new token pair",
+  security: [],
   request: { body: jsonBody(RefreshBody) },
   responses: {
     ...errorResponses(401),

@@ -8,6 +8,7 @@ import { resendVerification } from "../service/recovery";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/email/resend",
+  operationId: "resendVerification",
   tags: ["Auth"],
   summary: "Send a new email verification link",
   security: [{ bearerAuth: [] }],

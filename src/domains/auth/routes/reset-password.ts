@@ -8,8 +8,10 @@ import { resetPassword } from "../service/recovery";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/password/reset",
+  operationId: "resetPassword",
   tags: ["Auth"],
   summary: "Set a new password with a reset token",
+  security: [],
   request: { body: jsonBody(ResetPasswordBody) },
   responses: { ...errorResponses(), 204: { description: "Password changed; every session ended" } },
 });

@@ -8,8 +8,10 @@ import { signup } from "../service/account";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/signup",
+  operationId: "signup",
   tags: ["Auth"],
   summary: "Create a student account and sign in",
+  security: [],
   request: { body: jsonBody(SignupBody) },
   responses: {
     ...errorResponses(409),

@@ -8,6 +8,7 @@ import { updateMe } from "../service/account";
 export const route = createRoute({
   method: "patch",
   path: "/v1/me",
+  operationId: "updateMe",
   tags: ["Me"],
   summary: "Change your name or phone",
   security: [{ bearerAuth: [] }],

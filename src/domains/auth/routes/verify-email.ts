@@ -8,8 +8,10 @@ import { verifyEmail } from "../service/recovery";
 export const route = createRoute({
   method: "post",
   path: "/v1/auth/email/verify",
+  operationId: "verifyEmail",
   tags: ["Auth"],
   summary: "Confirm an email address with its token",
+  security: [],
   request: { body: jsonBody(TokenBody) },
   responses: { ...errorResponses(), 204: { description: "Email verified" } },
 });

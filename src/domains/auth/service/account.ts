@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { isUniqueViolation } from "../../../db/client";
 import { type User, users } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
-import { recordAudit } from "../../../lib/audit";
+import { auditEmailHmac, recordAudit } from "../../../lib/audit";
 import { AppError, conflict, unauthenticated, validationFailed } from "../../../lib/errors";
 import {
   hashPassword,
@@ -98,6 +98,9 @@ export async function login(
         : null;
 
   if (failure || !user) {
+    // The typed email is attacker-supplied (and may be someone else's): only its keyed hash is
+    // kept, which an admin can still search for (GET /v1/admin/audit-logs?email=).
+    const emailHmac = await auditEmailHmac(ctx.config.AUDIT_HASH_SECRET, input.email);
     await runAs(ctx.db, SYSTEM, (tx) =>
       recordAudit(
         tx,
@@ -106,7 +109,7 @@ export async function login(
           action: "auth.login_failed",
           entityType: "user",
           entityId: user?.id ?? null,
-          after: { email: input.email, reason: failure },
+          after: { emailHmac, reason: failure },
         },
       ),
     );

@@ -78,6 +78,11 @@ export const REFRESH_REUSE_GRACE_SECONDS = 30;
  */
 export async function refreshSession(ctx: ServiceContext, token: string): Promise<TokenPair> {
   const tokenHash = await hashToken(token);
+  // An unknown token costs this one statement, not a transaction (migration 0014).
+  const lookup = await ctx.db.execute<{ known: boolean }>(
+    sql`select refresh_token_known(${tokenHash}) as known`,
+  );
+  if (!lookup.rows[0]?.known) throw unauthenticated("The refresh token is invalid or expired.");
   const outcome = await runAs<RefreshOutcome>(ctx.db, SYSTEM, async (tx) => {
     const [found] = await tx
       .select({

@@ -6,8 +6,10 @@ import { LivenessSchema } from "../schemas";
 export const route = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getLiveness",
   tags: ["Health"],
   summary: "Liveness: the Worker answers (no dependencies checked)",
+  security: [],
   responses: {
     200: jsonContent(LivenessSchema, "The Worker is running"),
     ...errorResponses(),

@@ -9,8 +9,10 @@ const PROBE_TIMEOUT_MS = 2_000;
 export const route = createRoute({
   method: "get",
   path: "/health/ready",
+  operationId: "getReadiness",
   tags: ["Health"],
   summary: "Readiness: Postgres, KV and the Durable Object answer",
+  security: [],
   responses: {
     ...errorResponses(),
     200: jsonContent(ReadinessSchema, "Every dependency answered"),

@@ -7,6 +7,7 @@ import { rateLimitState } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/rate-limits/{policy}/{identity}",
+  operationId: "getRateLimitKey",
   tags: ["Rate limits"],
   summary: "A key's current counters and override",
   security: [{ bearerAuth: [] }],

@@ -8,6 +8,7 @@ import { topRateLimited } from "../service";
 export const route = createRoute({
   method: "get",
   path: "/v1/admin/rate-limits/top",
+  operationId: "getTopLimited",
   tags: ["Rate limits"],
   summary: "The most limited keys over a window (from aggregated counters)",
   security: [{ bearerAuth: [] }],

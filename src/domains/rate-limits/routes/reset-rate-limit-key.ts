@@ -8,6 +8,7 @@ import { resetRateLimit } from "../service";
 export const route = createRoute({
   method: "post",
   path: "/v1/admin/rate-limits/{policy}/{identity}/reset",
+  operationId: "resetRateLimitKey",
   tags: ["Rate limits"],
   summary: "Reset a key's counters (audited)",
   security: [{ bearerAuth: [] }],

@@ -8,6 +8,7 @@ import { overrideRateLimit } from "../service";
 export const route = createRoute({
   method: "put",
   path: "/v1/admin/rate-limits/{policy}/{identity}/override",
+  operationId: "setRateLimitOverride",
   tags: ["Rate limits"],
   summary: "Raise, lower or block an identity's limit until a time, or clear it (audited)",
   security: [{ bearerAuth: [] }],
