@@ -12,6 +12,8 @@ export default defineConfig({
           // Overridden per test file by the harness with that file's own database clone.
           DATABASE_URL: inject("pgRuntimeUrl"),
           NEON_WS_PROXY: inject("wsProxy"),
+          // Local stand-in for Neon's SQL-over-HTTP endpoint (scripts/lib/neon-http.ts).
+          TEST_NEON_HTTP_URL: inject("neonHttpUrl"),
           SENTRY_DSN: inject("fakeSentryDsn"),
           LOG_LEVEL: "warn",
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",

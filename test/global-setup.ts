@@ -16,6 +16,7 @@ import {
   runMigrations,
   runtimeUrl,
 } from "../scripts/lib/db.ts";
+import { startNeonHttpServer } from "../scripts/lib/neon-http.ts";
 import { type LocalPostgres, startLocalPostgres } from "../scripts/lib/postgres.ts";
 import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
 import { assertTestDatabaseName, TEST_DB_PREFIX } from "./support/db-prefix.ts";
@@ -33,6 +34,7 @@ declare module "vitest" {
     pgTemplateDb: string;
     pgRuntimeUrl: string;
     wsProxy: string;
+    neonHttpUrl: string;
     fakeSentryDsn: string;
     fakeSentryUrl: string;
     fakeEmailUrl: string;
@@ -88,6 +90,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   await enableLocalRuntimeLogin(admin("postgres"));
 
   const proxy = await startWsProxy(0);
+  const neonHttp = await startNeonHttpServer(0);
   const sentry = await startFakeSentry();
   const blackhole = await startBlackhole();
   const validator = await startOpenApiValidator();
@@ -97,6 +100,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("pgTemplateDb", TEMPLATE_DB);
   project.provide("pgRuntimeUrl", runtimeUrl(admin(TEMPLATE_DB)));
   project.provide("wsProxy", `127.0.0.1:${proxy.port}`);
+  project.provide("neonHttpUrl", neonHttp.url);
   project.provide("fakeSentryDsn", sentry.dsn);
   project.provide("fakeSentryUrl", `http://127.0.0.1:${sentry.port}`);
   project.provide("fakeEmailUrl", email.url);
@@ -109,6 +113,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   return async () => {
     await Promise.allSettled([
       proxy.close(),
+      neonHttp.close(),
       sentry.close(),
       blackhole.close(),
       validator.close(),

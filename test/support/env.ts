@@ -9,6 +9,7 @@ export interface TestBindings extends Env, IdentityBindings {
   TEST_BLACKHOLE_PORT: string;
   TEST_CLOSED_PORT: string;
   TEST_OPENAPI_VALIDATOR_URL: string;
+  TEST_NEON_HTTP_URL: string;
 }
 
 export const testEnv = env as unknown as TestBindings;
