@@ -2,8 +2,9 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { auditLogs, refreshTokens, sessions, users } from "../../src/db/schema";
+import { runAs, SYSTEM } from "../../src/db/transaction";
 import type { TokenPair, UserView } from "../../src/domains/auth/schemas";
-import { refreshSession } from "../../src/domains/auth/service/sessions";
+import { refreshSession, revokeAllSessions } from "../../src/domains/auth/service/sessions";
 import { loadConfig } from "../../src/env";
 import type { ProblemBody } from "../../src/lib/problem";
 import type { ServiceContext } from "../../src/lib/service-context";
@@ -265,6 +266,51 @@ describe("refresh tokens", () => {
     const pair = await refreshSession(ctx, res.body.tokens.refreshToken);
     expect(pair.refreshToken).not.toBe(res.body.tokens.refreshToken);
     expect(transactions).toBe(1);
+  });
+});
+
+describe("concurrent account changes", () => {
+  // Found by `npm run fuzz`: a password change racing logout-all answered 500 (deadlock detected).
+  it("revoking all sessions takes the user row before the session rows (no lock cycle)", async (t) => {
+    const h = await Harness.init(t);
+    const u = await h.asStudent();
+    const open = () =>
+      createDb({
+        url: h.env.DATABASE_URL,
+        wsProxy: h.env.NEON_WS_PROXY,
+        timeoutMs: 10_000,
+        contextSecret: h.env.DB_CONTEXT_SECRET,
+      });
+    const [a, b] = [open(), open()];
+    t.onTestFinished(async () => {
+      await a.close();
+      await b.close();
+    });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let bStarted: () => void = () => undefined;
+    const bRunning = new Promise<void>((r) => {
+      bStarted = r;
+    });
+    // A: a password change, which locks the user row first, then revokes the other sessions.
+    const first = runAs(a.db, SYSTEM, async (tx) => {
+      await tx.update(users).set({ passwordHash: "x" }).where(eq(users.id, u.id));
+      bStarted();
+      await held;
+      await revokeAllSessions(tx, u.id, "password_change");
+    });
+    // B: logout-all for the same user while A holds the user row.
+    await bRunning;
+    const second = runAs(b.db, SYSTEM, (tx) => revokeAllSessions(tx, u.id, "logout_all"));
+    await new Promise((r) => setTimeout(r, 300)); // let B take whatever it takes first
+    release();
+    const results = await Promise.allSettled([first, second]);
+    expect(results.map((r) => (r.status === "rejected" ? String(r.reason) : "ok"))).toEqual([
+      "ok",
+      "ok",
+    ]);
   });
 });
 

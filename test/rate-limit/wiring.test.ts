@@ -189,10 +189,13 @@ describe("rate-limit tools are bounded by the role hierarchy", () => {
       );
       expect(res.status, `${policy} ${identity}: ${res.text}`).toBe(200);
     }
+    // Found by `npm run fuzz`: 36 hex-or-dash characters that are no UUID reached the user lookup.
+    const notUuid = "user:62f-14eb-baae-c2-757-ff09-bc-435d11-";
     for (const bad of [
       "ip:not an address",
       "session:xyz",
       "user:1; drop table users",
+      notUuid,
       "x".repeat(200),
     ]) {
       const res = await h.get(`/v1/admin/rate-limits/login/${encodeURIComponent(bad)}`, {
@@ -200,6 +203,12 @@ describe("rate-limit tools are bounded by the role hierarchy", () => {
       });
       expect(res.status, bad).toBe(400);
     }
+    const override = await h.put(
+      `/v1/admin/rate-limits/login/${encodeURIComponent(notUuid)}/override`,
+      { action: "clear" },
+      { headers: me.auth },
+    );
+    expect(override.status, override.text).toBe(400);
   });
 
   it("concurrent changes to one key are audited in the order they were applied", async (t) => {

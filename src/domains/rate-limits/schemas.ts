@@ -10,7 +10,7 @@ export const KeyParams = z.object({
     .string()
     .max(80)
     .regex(
-      /^(user:[0-9a-f-]{36}|ip:(unknown|\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]{2,39}\/64)|(account|account-address|recipient|session):[0-9a-f]{32})$/,
+      /^(user:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|ip:(unknown|\d{1,3}(\.\d{1,3}){3}|[0-9a-f:]{2,39}\/64)|(account|account-address|recipient|session):[0-9a-f]{32})$/,
       "Use user:<id>, ip:<IPv4>, ip:<IPv6 prefix>/64, or account|account-address|recipient|session:<32 hex>",
     )
     .openapi({

@@ -188,13 +188,21 @@ export async function logout(ctx: ServiceContext, token: string): Promise<void> 
   });
 }
 
-/** Revokes every session of a user and bumps the token version (live access tokens die). */
+/**
+ * Revokes every session of a user and bumps the token version (live access tokens die).
+ * Lock order: the user row, then its sessions, as every account change takes them (a password
+ * change updates the user first); the opposite order deadlocked against it.
+ */
 export async function revokeAllSessions(
   tx: Transaction,
   userId: string,
   reason: string,
   exceptSessionId?: string | null,
 ) {
+  await tx
+    .update(users)
+    .set({ tokenVersion: sql`${users.tokenVersion} + 1` })
+    .where(eq(users.id, userId));
   await tx
     .update(sessions)
     .set({ revokedAt: sql`now()`, revokedReason: reason })
@@ -205,10 +213,6 @@ export async function revokeAllSessions(
         exceptSessionId ? sql`${sessions.id} <> ${exceptSessionId}` : undefined,
       ),
     );
-  await tx
-    .update(users)
-    .set({ tokenVersion: sql`${users.tokenVersion} + 1` })
-    .where(eq(users.id, userId));
 }
 
 export async function logoutAll(ctx: ServiceContext): Promise<void> {
