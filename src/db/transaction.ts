@@ -1,5 +1,6 @@
 import { env as workerEnv } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
+import { hmacHex } from "../lib/hmac";
 import type { Database } from "./client";
 
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -38,39 +39,13 @@ function secretOf(handle: object): string {
   throw new Error("DB_CONTEXT_SECRET is not configured: the database context cannot be signed");
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keys.set(secret, key);
-  }
-  return key;
-}
-
-const toHex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
-
 /** hex HMAC-SHA256(secret, `enter|v1|<user>|<role>|<issuedAtMs>`), as app_enter() recomputes it. */
 export async function contextSignature(
   secret: string,
   actor: DbActor,
   issuedAtMs: number,
 ): Promise<string> {
-  const message = `enter|v1|${actor.userId ?? ""}|${actor.role}|${issuedAtMs}`;
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await hmacKey(secret),
-    new TextEncoder().encode(message),
-  );
-  return toHex(mac);
+  return hmacHex(secret, `enter|v1|${actor.userId ?? ""}|${actor.role}|${issuedAtMs}`);
 }
 
 async function enter(tx: Transaction, secret: string, actor: DbActor) {

@@ -11,9 +11,11 @@
  *   audit:verified                 the newest checkpoint a verify run accepted (incremental)
  * Verification recomputes the chain and requires it to reach the anchored head.
  */
+
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { type DbActor, runAs, SYSTEM } from "../db/transaction";
+import { hmacHex } from "./hmac";
 
 export const ANCHOR_LATEST_KEY = "audit:anchor:latest";
 export const anchorKey = (checkpointId: number) => `audit:anchor:${checkpointId}`;
@@ -43,23 +45,7 @@ interface VerifiedMark {
   mac: string;
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-async function macHex(secret: string, message: string): Promise<string> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keys.set(secret, key);
-  }
-  const mac = await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(message));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const macHex = (secret: string, message: string) => hmacHex(secret, message);
 
 /** Compares two hex MACs without an early exit. */
 function sameMac(a: string, b: string): boolean {

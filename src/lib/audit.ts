@@ -1,5 +1,6 @@
 import { auditLogs } from "../db/schema";
 import type { DbOrTx } from "../db/transaction";
+import { hmacHex } from "./hmac";
 
 export interface AuditMeta {
   actorId: string | null;
@@ -52,32 +53,12 @@ export async function recordAudit(tx: DbOrTx, meta: AuditMeta, entry: AuditEntry
   });
 }
 
-const emailKeys = new Map<string, Promise<CryptoKey>>();
-
 /**
  * What audit rows store instead of an email someone typed (failed logins: often not an
  * account, sometimes a victim's address, never ours to keep): hex HMAC-SHA-256 under
  * AUDIT_HASH_SECRET of the normalised (trimmed, lower-cased) address, 128 bits. The same
  * function turns an admin's search (`?email=`) into the value to look for.
  */
-export async function auditEmailHmac(secret: string, email: string): Promise<string> {
-  let key = emailKeys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    emailKeys.set(secret, key);
-  }
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    await key,
-    new TextEncoder().encode(`audit-email|v1|${email.trim().toLowerCase()}`),
-  );
-  return Array.from(new Uint8Array(mac).slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+export function auditEmailHmac(secret: string, email: string): Promise<string> {
+  return hmacHex(secret, `audit-email|v1|${email.trim().toLowerCase()}`, 16);
 }
