@@ -14,6 +14,8 @@ export default defineConfig({
           NEON_WS_PROXY: inject("wsProxy"),
           // Local stand-in for Neon's SQL-over-HTTP endpoint (scripts/lib/neon-http.ts).
           TEST_NEON_HTTP_URL: inject("neonHttpUrl"),
+          // The app's HTTP path goes through the same endpoint (src/db/client.ts).
+          NEON_HTTP_ENDPOINT: `${inject("neonHttpUrl")}/sql`,
           SENTRY_DSN: inject("fakeSentryDsn"),
           LOG_LEVEL: "warn",
           JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",

@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the whole stack, offline, one command. Starts an embedded PostgreSQL 17 (or
- * uses DATABASE_URL), applies migrations, seeds demo data, starts the Neon WebSocket proxy,
- * writes .dev.vars if missing, and runs `wrangler dev` on http://127.0.0.1:8787.
+ * uses DATABASE_URL), applies migrations, seeds demo data, starts the local stand-ins for
+ * Neon's two endpoints (WebSocket proxy, SQL over HTTP), writes .dev.vars if missing, and runs `wrangler dev` on http://127.0.0.1:8787.
  * Ctrl-C, or any part failing, stops everything it started.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,6 +26,7 @@ import {
   runMigrations,
   runtimeUrl,
 } from "./lib/db.ts";
+import { type NeonHttpServer, startNeonHttpServer } from "./lib/neon-http.ts";
 import {
   assertPortFree,
   type LocalPostgres,
@@ -40,6 +41,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const API_PORT = Number(process.env.PORT ?? 8787);
 const PG_PORT = Number(process.env.PG_PORT ?? 54329);
 const PROXY_PORT = Number(process.env.NEON_WS_PROXY_PORT ?? 54330);
+const HTTP_SQL_PORT = Number(process.env.NEON_HTTP_PORT ?? 54331);
 const DB_NAME = "coaching";
 // A second stack beside the first (other ports) keeps its own Postgres data and local KV/DO
 // state; the default ports keep the historical locations.
@@ -51,6 +53,7 @@ const log = (line: string) => console.log(`\x1b[36m[dev]\x1b[0m ${line}`);
 
 let postgres: LocalPostgres | undefined;
 let proxy: WsProxy | undefined;
+let httpSql: NeonHttpServer | undefined;
 let wrangler: ChildProcess | undefined;
 let stopping = false;
 
@@ -80,6 +83,7 @@ async function shutdown(code: number, reason?: string) {
   clearTimeout(forced);
   releaseInstance();
   await proxy?.close().catch(() => undefined);
+  await httpSql?.close().catch(() => undefined);
   if (postgres) {
     log("stopping Postgres");
     await postgres.stop().catch(() => undefined);
@@ -140,6 +144,7 @@ interface Instance {
   api: number;
   pg: number | null;
   proxy: number;
+  httpSql?: number;
   dataDir: string | null;
   wranglerPgid?: number;
 }
@@ -177,6 +182,7 @@ async function claimInstance(pgDataDir: string | null) {
     api: API_PORT,
     pg: pgDataDir ? PG_PORT : null,
     proxy: PROXY_PORT,
+    httpSql: HTTP_SQL_PORT,
     dataDir: pgDataDir,
   };
   for (const { file, info } of readInstances()) {
@@ -184,15 +190,16 @@ async function claimInstance(pgDataDir: string | null) {
       const clash =
         info.api === ours.api ||
         info.proxy === ours.proxy ||
+        info.httpSql === ours.httpSql ||
         (info.pg !== null && info.pg === ours.pg) ||
         (info.dataDir !== null && info.dataDir === ours.dataDir);
       if (!clash) continue;
       throw new Error(
         `another npm run dev (pid ${info.pid}) is already running: API on ${info.api}, ` +
-          `${info.pg ? `Postgres on ${info.pg}, ` : ""}proxy on ${info.proxy}. ` +
+          `${info.pg ? `Postgres on ${info.pg}, ` : ""}proxies on ${info.proxy} and ${info.httpSql ?? "-"}. ` +
           `Use it, stop it (Ctrl-C in its terminal, or kill ${info.pid}), or start a second ` +
           "stack beside it on other ports: " +
-          "PORT=8788 PG_PORT=54339 NEON_WS_PROXY_PORT=54340 npm run dev",
+          "PORT=8788 PG_PORT=54339 NEON_WS_PROXY_PORT=54340 NEON_HTTP_PORT=54341 npm run dev",
       );
     }
     // The owner is gone: stop what it left behind, then forget it.
@@ -239,6 +246,7 @@ async function main() {
   }
   await assertPortFree(API_PORT, "API");
   await assertPortFree(PROXY_PORT, "Neon WebSocket proxy");
+  await assertPortFree(HTTP_SQL_PORT, "Neon SQL-over-HTTP endpoint");
 
   let adminUrl: string;
   if (external || !dataDir) {
@@ -277,6 +285,8 @@ async function main() {
 
   proxy = await startWsProxy(PROXY_PORT);
   log(`Neon WebSocket proxy on 127.0.0.1:${proxy.port}`);
+  httpSql = await startNeonHttpServer(HTTP_SQL_PORT);
+  log(`Neon SQL-over-HTTP endpoint on ${httpSql.url}/sql`);
 
   wrangler = spawn(
     join(root, "node_modules", ".bin", "wrangler"),
@@ -295,6 +305,8 @@ async function main() {
       `DATABASE_URL:${workerDbUrl}`,
       "--var",
       `NEON_WS_PROXY:127.0.0.1:${proxy.port}`,
+      "--var",
+      `NEON_HTTP_ENDPOINT:${httpSql.url}/sql`,
       "--persist-to",
       WRANGLER_STATE,
     ],

@@ -25,6 +25,15 @@ export const envSchema = z.object({
     .regex(/^[\w.-]+:\d+$/, "NEON_WS_PROXY must be host:port")
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  /**
+   * Local only: the SQL-over-HTTP endpoint that stands in for Neon's (scripts/lib/neon-http.ts),
+   * e.g. http://127.0.0.1:54331/sql. Unset in staging/production: the driver sends HTTP queries
+   * to Neon's endpoint for the DATABASE_URL host.
+   */
+  NEON_HTTP_ENDPOINT: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   CORS_ORIGINS: commaList,
   MAX_BODY_BYTES: positiveInt(1_048_576),
   DB_QUERY_TIMEOUT_MS: positiveInt(5_000),
@@ -95,6 +104,15 @@ export function loadConfig(env: object): ConfigResult {
     const problems: string[] = [];
     if (c.ENVIRONMENT === "production" && c.NEON_WS_PROXY) {
       problems.push("NEON_WS_PROXY: must not be set in production");
+    }
+    if (c.ENVIRONMENT === "production" && c.NEON_HTTP_ENDPOINT) {
+      problems.push("NEON_HTTP_ENDPOINT: must not be set in production");
+    }
+    if (c.NEON_WS_PROXY && !c.NEON_HTTP_ENDPOINT) {
+      // A local Postgres has no HTTP endpoint of its own: HTTP-path queries would go nowhere.
+      problems.push(
+        "NEON_HTTP_ENDPOINT: required with NEON_WS_PROXY (a local Postgres); `npm run dev` sets both",
+      );
     }
     if (c.EMAIL_PROVIDER === "resend" && !c.RESEND_API_KEY) {
       problems.push("RESEND_API_KEY: required when EMAIL_PROVIDER is resend");

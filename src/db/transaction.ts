@@ -1,10 +1,15 @@
 import { env as workerEnv } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
 import { hmacHex } from "../lib/hmac";
-import type { Database } from "./client";
+import { type Database, type HttpDatabase, httpWithPrologue, isHttpDatabase } from "./client";
+import type * as schema from "./schema";
 
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 export type DbOrTx = Database | Transaction;
+/** Either path's handle inside `runAs`, for code that only builds statements (reads). */
+// biome-ignore lint/suspicious/noExplicitAny: the query-result kind is what differs between paths.
+export type Reader = PgDatabase<any, typeof schema>;
 
 /** Who Postgres' row-level security should see: `system` is trusted server internals. */
 export type DbRole = "anonymous" | "student" | "admin" | "super_admin" | "system";
@@ -56,17 +61,52 @@ async function enter(tx: Transaction, secret: string, actor: DbActor) {
   );
 }
 
+/** The statement that enters `actor`'s context, signed now. */
+async function enterStatement(secret: string, actor: DbActor) {
+  const issuedAt = Date.now();
+  const signature = await contextSignature(secret, actor, issuedAt);
+  return {
+    text: "select app_enter($1::uuid, $2, $3::bigint, $4)",
+    params: [actor.userId, actor.role, issuedAt, signature],
+  };
+}
+
 /**
- * Runs `fn` in one transaction whose RLS context is `actor`. The context is transaction-local
- * and bound to this transaction, so it can never leak to another request sharing the
- * connection. Costs the one statement that starts the context, as before it was signed.
+ * Runs `fn` with the RLS context of `actor`, on either path:
+ *
+ * - **Pool** (`Database`): one interactive transaction. The context is transaction-local and
+ *   bound to this transaction, so it can never leak to another request sharing the
+ *   connection. Costs the one statement that starts the context.
+ * - **HTTP** (`HttpDatabase`): `fn` gets a handle on which every statement it awaits, and every
+ *   `batch([...])`, is one HTTP request that carries the signed context in the same
+ *   transaction: one round trip, no connection. Statements awaited one after another are
+ *   separate transactions, so use `batch` for writes that must land together, and the Pool
+ *   for anything that reads and then decides (`FOR UPDATE`, read-modify-write).
  */
-export function runAs<T>(db: Database, actor: DbActor, fn: (tx: Transaction) => Promise<T>) {
+export function runAs<T>(
+  db: HttpDatabase,
+  actor: DbActor,
+  fn: (q: HttpDatabase) => Promise<T>,
+): Promise<T>;
+export function runAs<T>(
+  db: Database,
+  actor: DbActor,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T>;
+export function runAs<T>(
+  db: Database | HttpDatabase,
+  actor: DbActor,
+  fn: ((q: HttpDatabase) => Promise<T>) | ((tx: Transaction) => Promise<T>),
+): Promise<T> {
   const secret = secretOf(db);
-  return db.transaction(async (tx) => {
+  if (isHttpDatabase(db)) {
+    const scoped = httpWithPrologue(db, () => enterStatement(secret, actor));
+    return (fn as (q: HttpDatabase) => Promise<T>)(scoped);
+  }
+  return (db as Database).transaction(async (tx) => {
     secrets.set(tx, secret);
     await enter(tx, secret, actor);
-    return fn(tx);
+    return (fn as (tx: Transaction) => Promise<T>)(tx);
   });
 }
 

@@ -42,8 +42,8 @@ export function isDatabaseOutage(fault: Pick<ServerFault, "code" | "dependency">
 const FAULT_WRITER = { userId: null, role: "anonymous" } as const;
 
 /**
- * Writes one `error_logs` row on its own short-lived connection (the request's may be the thing
- * that broke). Never throws: if Postgres is down, Sentry already has the fault, and no
+ * Writes one `error_logs` row as one statement on the HTTP path (no connection to set up, and
+ * none shared with the request's, which may be the thing that broke). Never throws: if Postgres is down, Sentry already has the fault, and no
  * connection is even tried for a database outage (`isDatabaseOutage`).
  */
 export async function recordServerFault(
@@ -53,15 +53,16 @@ export async function recordServerFault(
 ): Promise<boolean> {
   if (isDatabaseOutage(fault)) return false;
   const { dependency: _dependency, ...row } = fault;
-  const { db, close } = connect({
+  const { http, close } = connect({
     url: config.DATABASE_URL,
     wsProxy: config.NEON_WS_PROXY,
+    httpEndpoint: config.NEON_HTTP_ENDPOINT,
     timeoutMs: Math.min(config.DB_QUERY_TIMEOUT_MS, 3_000),
     contextSecret: config.DB_CONTEXT_SECRET,
   });
   try {
-    await runAs(db, FAULT_WRITER, (tx) =>
-      tx.insert(errorLogs).values({
+    await runAs(http, FAULT_WRITER, (q) =>
+      q.insert(errorLogs).values({
         ...row,
         message: clip(row.message, 2_000) ?? "",
         stack: clip(row.stack, 8_000),

@@ -1,4 +1,4 @@
-import { type Database, dbFromConfig } from "../db/client";
+import { type Database, dbFromConfig, type HttpDatabase } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
 import type { AuditMeta } from "./audit";
@@ -9,7 +9,10 @@ export type OutgoingEmail = EmailMessage;
 
 /** Everything a service verb needs, free of HTTP: built once per request by `serviceContext`. */
 export interface ServiceContext {
+  /** The interactive path (Pool): transactions that read, decide, then write. */
   db: Database;
+  /** The one-round-trip path (HTTP): reads and self-contained writes. */
+  http: HttpDatabase;
   config: AppConfig;
   /** Who is acting (RLS context for their own transactions). */
   actor: DbActor & { sessionId: string | null };
@@ -46,7 +49,12 @@ export function serviceContext(c: AppContext): ServiceContext {
     }
   };
   return {
-    db: services.db,
+    get db() {
+      return services.db;
+    },
+    get http() {
+      return services.http;
+    },
     config,
     actor,
     audit: {

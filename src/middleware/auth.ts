@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { dbFromConfig } from "../db/client";
+import { httpFromConfig } from "../db/client";
 import { type UserRole, users } from "../db/schema";
 import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
@@ -72,8 +72,9 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     });
     if (limited.denial) return limited.denial;
     // One statement (migrations 0007, 0011): a SECURITY DEFINER function that enters the system
-    // context for its own body only and leaves none behind.
-    const result = await c.get("services").db.execute<{
+    // context for its own body only and leaves none behind. On the HTTP path: one round trip,
+    // no connection, and exact (never cached), so a disable or logout-all holds on the next request.
+    const result = await c.get("services").http.execute<{
       id: string;
       email: string;
       role: UserRole;
@@ -127,11 +128,10 @@ export function requireRole(...roles: UserRole[]): MiddlewareHandler<AppEnv> {
 function stampActivity(c: Parameters<MiddlewareHandler<AppEnv>>[0], userId: string) {
   const config = c.get("config");
   const work = (async () => {
-    // Its own connection: the request's pool is closed when the response is done.
-    const { db, close } = dbFromConfig(config);
+    // One self-contained write: the HTTP path, no connection to open or close.
     try {
-      await runAs(db, SYSTEM, (tx) =>
-        tx
+      await runAs(httpFromConfig(config), SYSTEM, (q) =>
+        q
           .update(users)
           .set({ lastActiveAt: sql`now()` })
           .where(
@@ -143,8 +143,6 @@ function stampActivity(c: Parameters<MiddlewareHandler<AppEnv>>[0], userId: stri
       );
     } catch {
       // Activity is best effort; never fail or log noisily for it.
-    } finally {
-      await close();
     }
   })();
   try {

@@ -1,5 +1,11 @@
 import type { MiddlewareHandler } from "hono";
-import { type Database, type DbHandle, dbFromConfig } from "../db/client";
+import {
+  type Database,
+  type DbHandle,
+  dbFromConfig,
+  type HttpDatabase,
+  httpFromConfig,
+} from "../db/client";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import { loadConfig } from "../env";
 import type { AppEnv } from "../lib/context";
@@ -9,7 +15,10 @@ import { createLogger, type Logger } from "../lib/logger";
 
 /** Per-request services. Built once per request; the database connects only when first used. */
 export interface Services {
+  /** The interactive path: a Pool opened on first use, closed after the response. */
   readonly db: Database;
+  /** The HTTP path: nothing to open or close. */
+  readonly http: HttpDatabase;
   readonly logger: Logger;
   readonly cache: KVNamespace;
   readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
@@ -29,7 +38,12 @@ export function init(): MiddlewareHandler<AppEnv> {
     c.set("config", config);
     const logger = createLogger(config.LOG_LEVEL, { requestId: c.get("requestId") });
     let handle: DbHandle | undefined;
+    let http: HttpDatabase | undefined;
     c.set("services", {
+      get http() {
+        http ??= httpFromConfig(config);
+        return http;
+      },
       get db() {
         handle ??= dbFromConfig(config, {
           onError: (err) =>
@@ -43,22 +57,17 @@ export function init(): MiddlewareHandler<AppEnv> {
       cache: c.env.CACHE,
       rateLimiter: c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>,
       email: {
-        // Sends run in waitUntil after the response, when the request's pool is closing: each
-        // gets its own short-lived connection for its outbox row.
+        // Sends run in waitUntil after the response; the outbox row is one HTTP statement, so
+        // a send needs no connection of its own.
         send: async (message) => {
-          const own = dbFromConfig(config);
-          try {
-            await createEmailSender({
-              provider: config.EMAIL_PROVIDER,
-              apiKey: config.RESEND_API_KEY,
-              from: config.EMAIL_FROM,
-              baseUrl: config.RESEND_BASE_URL,
-              db: own.db,
-              logger,
-            }).send(message);
-          } finally {
-            await own.close();
-          }
+          await createEmailSender({
+            provider: config.EMAIL_PROVIDER,
+            apiKey: config.RESEND_API_KEY,
+            from: config.EMAIL_FROM,
+            baseUrl: config.RESEND_BASE_URL,
+            db: httpFromConfig(config),
+            logger,
+          }).send(message);
         },
       },
     });

@@ -4,6 +4,7 @@ import { errorLogs } from "../../src/db/schema";
 import type { ProblemBody } from "../../src/lib/problem";
 import { envelopesContaining, waitForEnvelope } from "../support/fake-sentry";
 import { Harness } from "../support/harness";
+import { mintAccessToken } from "../support/identity";
 import { createTestApp } from "../support/test-app";
 
 const app = () => ({ app: createTestApp() });
@@ -212,6 +213,18 @@ describe("server faults", () => {
     expect(rows[0]?.message).not.toContain(marker);
   });
 
+  it("a SQL error on the HTTP path → 500 without SQL text; the log keeps the SQL, not the values", async (t) => {
+    const h = await Harness.init(t, app());
+    const marker = `m${crypto.randomUUID().replaceAll("-", "")}`;
+    const res = await h.get(`/__test/bad-sql-http?marker=${marker}`);
+    const body = expectProblem(res, 500, "INTERNAL_ERROR");
+    expect(res.text).not.toMatch(/no_such_table|select|relation/i);
+    const rows = await h.db.select().from(errorLogs).where(eq(errorLogs.requestId, body.requestId));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.message).toContain("no_such_table");
+    expect(rows[0]?.message).not.toContain(marker);
+  });
+
   it("Sentry unreachable → the request is unaffected and the error log still written", async (t) => {
     const closed = `http://publickey@127.0.0.1:${h0().TEST_CLOSED_PORT}/1`;
     const h = await Harness.init(t, { ...app(), env: { SENTRY_DSN: closed } });
@@ -264,6 +277,52 @@ describe("Postgres unavailable", () => {
     expect(res.headers.get("Retry-After")).toBeTruthy();
     expect(res.text).not.toMatch(/ECONNREFUSED|websocket|127\.0\.0\.1/i);
     await waitForEnvelope(body.requestId);
+  });
+
+  it("stopped → the HTTP path answers 503 DEPENDENCY_UNAVAILABLE too, without internals", async (t) => {
+    const h = await Harness.init(t, { ...app(), env: { DATABASE_URL: stoppedDb() } });
+    const res = await h.get("/__test/db-http");
+    const body = expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(body.dependency).toBe("postgres");
+    expect(res.headers.get("Retry-After")).toBeTruthy();
+    expect(res.text).not.toMatch(/ECONNREFUSED|HTTP status|127\.0\.0\.1/i);
+  });
+
+  it("stopped → an authenticated route (principal lookup over HTTP) answers 503, not 401 or 500", async (t) => {
+    const h = await Harness.init(t, { env: { DATABASE_URL: stoppedDb() } });
+    const token = await mintAccessToken(h.env, {
+      sub: crypto.randomUUID(),
+      role: "student",
+      sid: crypto.randomUUID(),
+      ver: 0,
+    });
+    const res = await h.get("/v1/me", { headers: { Authorization: `Bearer ${token}` } });
+    const body = expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(body.dependency).toBe("postgres");
+  });
+
+  it("the HTTP endpoint unreachable → 503, not a hang or a 500", async (t) => {
+    const endpoint = `http://127.0.0.1:${h0().TEST_CLOSED_PORT}/sql`;
+    const h = await Harness.init(t, { ...app(), env: { NEON_HTTP_ENDPOINT: endpoint } });
+    try {
+      const res = await h.get("/__test/db-http");
+      expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
+    } finally {
+      // The driver's endpoint is per isolate: point it back for the files that follow.
+      await Harness.init(t, app()).then((ok) => ok.get("/__test/db-http"));
+    }
+  });
+
+  it("hung on the HTTP path → 503 after the configured timeout, not a hang", async (t) => {
+    const u = new URL(h0().DATABASE_URL);
+    u.port = h0().TEST_BLACKHOLE_PORT;
+    const h = await Harness.init(t, {
+      ...app(),
+      env: { DATABASE_URL: u.toString(), DB_QUERY_TIMEOUT_MS: "500" },
+    });
+    const res = await h.get("/__test/db-http");
+    const body = expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
+    expect(body.dependency).toBe("postgres");
   });
 
   it("hung → 503 after the configured timeout, not a hang", async (t) => {

@@ -35,10 +35,11 @@ async function setup(t: TestContext) {
   const handle = createDb({
     url: h.env.DATABASE_URL,
     wsProxy: h.env.NEON_WS_PROXY,
+    httpEndpoint: h.env.NEON_HTTP_ENDPOINT,
     timeoutMs: 5_000,
   });
   t.onTestFinished(() => handle.close());
-  return { h, db: handle.db };
+  return { h, db: handle.http };
 }
 
 const unique = (prefix = "user") => `${prefix}@${crypto.randomUUID().slice(0, 8)}.example.in`;

@@ -32,6 +32,16 @@ export function createTestApp() {
     await c.get("services").db.execute(sql`select 1`);
     return c.json({ ok: true });
   });
+  app.get("/__test/db-http", async (c) => {
+    await c.get("services").http.execute(sql`select 1`);
+    return c.json({ ok: true });
+  });
+  app.get("/__test/bad-sql-http", async (c) => {
+    await c
+      .get("services")
+      .http.execute(sql`select * from no_such_table where secret = ${c.req.query("marker") ?? ""}`);
+    return c.json({ ok: true });
+  });
   app.get("/__test/bad-sql", async (c) => {
     await c
       .get("services")

@@ -181,7 +181,7 @@ export async function listAdminRequests(
   input: { status?: AdminRequest["status"]; limit: number; cursor?: string },
 ) {
   const filter = input.status ? eq(adminRequests.status, input.status) : undefined;
-  const page = await runAs(ctx.db, ctx.actor, (tx) =>
+  const page = await runAs(ctx.http, ctx.actor, (tx) =>
     keysetPage({
       limit: input.limit,
       cursor: input.cursor,

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, eq, getTableColumns, gte, lt, type SQL, sql } from "drizzle-orm";
 import { auditLogs, errorLogs, type User, users } from "../../db/schema";
-import { enterContext, runAs, SYSTEM, type Transaction } from "../../db/transaction";
+import { enterContext, type Reader, runAs, SYSTEM } from "../../db/transaction";
 import { auditEmailHmac, recordAudit } from "../../lib/audit";
 import { type AuditVerification, verifyAuditChain } from "../../lib/audit-anchor";
 import { forbidden, notFound } from "../../lib/errors";
@@ -13,7 +13,7 @@ import { paginate } from "./paginate";
 import type { AuditLogQuery, ErrorLogQuery } from "./schemas";
 
 const total = async (
-  tx: Transaction,
+  tx: Reader,
   table: typeof users | typeof auditLogs | typeof errorLogs,
   where?: SQL,
 ) => {
@@ -35,7 +35,7 @@ export async function listUsers(
     like ? sql`lower(${users.fullName} || ' ' || ${users.email}) like ${like}` : undefined,
   );
   // The admin's own context: RLS (users_admin_select) is what lets them see everyone.
-  const page = await runAs(ctx.db, ctx.actor, (tx) =>
+  const page = await runAs(ctx.http, ctx.actor, (tx) =>
     paginate<User>({
       request: input.page,
       secret: ctx.config.CURSOR_SECRET,
@@ -60,8 +60,8 @@ export async function listUsers(
 }
 
 export async function getUser(ctx: ServiceContext, id: string) {
-  const [user] = await runAs(ctx.db, ctx.actor, (tx) =>
-    tx.select().from(users).where(eq(users.id, id)).limit(1),
+  const [user] = await runAs(ctx.http, ctx.actor, (q) =>
+    q.select().from(users).where(eq(users.id, id)).limit(1),
   );
   if (!user) throw notFound("The user was not found.");
   return toUserView(user);
@@ -130,7 +130,7 @@ export async function listAuditLogs(
     until(auditLogs.occurredAt, query.to),
   );
   const { cursor: _c, limit: _l, page: _p, perPage: _pp, ...filters } = query;
-  const result = await runAs(ctx.db, ctx.actor, (tx) =>
+  const result = await runAs(ctx.http, ctx.actor, (tx) =>
     paginate({
       request: page,
       secret: ctx.config.CURSOR_SECRET,
@@ -186,7 +186,7 @@ export async function listErrorLogs(
     until(errorLogs.occurredAt, query.to),
   );
   const { cursor: _c, limit: _l, page: _p, perPage: _pp, ...filters } = query;
-  const result = await runAs(ctx.db, ctx.actor, (tx) =>
+  const result = await runAs(ctx.http, ctx.actor, (tx) =>
     paginate({
       request: page,
       secret: ctx.config.CURSOR_SECRET,
@@ -215,19 +215,22 @@ export async function errorLogStats(ctx: ServiceContext, input: { from?: string;
   const to = input.to ? new Date(input.to) : new Date();
   const from = input.from ? new Date(input.from) : new Date(to.getTime() - 86_400_000);
   const window = and(gte(errorLogs.occurredAt, from), lt(errorLogs.occurredAt, to));
-  return runAs(ctx.db, ctx.actor, async (tx) => {
-    const byCode = await tx
-      .select({ code: errorLogs.code, count: count() })
-      .from(errorLogs)
-      .where(window)
-      .groupBy(errorLogs.code)
-      .orderBy(sql`count(*) desc`, errorLogs.code);
-    const bySeverity = await tx
-      .select({ severity: errorLogs.severity, count: count() })
-      .from(errorLogs)
-      .where(window)
-      .groupBy(errorLogs.severity)
-      .orderBy(sql`count(*) desc`);
+  // Both counts in one request, one transaction: they agree with each other.
+  return runAs(ctx.http, ctx.actor, async (q) => {
+    const [byCode, bySeverity] = await q.batch([
+      q
+        .select({ code: errorLogs.code, count: count() })
+        .from(errorLogs)
+        .where(window)
+        .groupBy(errorLogs.code)
+        .orderBy(sql`count(*) desc`, errorLogs.code),
+      q
+        .select({ severity: errorLogs.severity, count: count() })
+        .from(errorLogs)
+        .where(window)
+        .groupBy(errorLogs.severity)
+        .orderBy(sql`count(*) desc`),
+    ]);
     return {
       from: from.toISOString(),
       to: to.toISOString(),

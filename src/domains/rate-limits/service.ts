@@ -42,8 +42,8 @@ async function assertMayChange(ctx: ServiceContext, t: KeyTarget) {
   if (own.includes(t.identity)) throw forbidden("You cannot change the limits on your own key.");
   const userId = /^user:(.+)$/.exec(t.identity)?.[1];
   if (!userId) return;
-  const [target] = await runAs(ctx.db, SYSTEM, (tx) =>
-    tx.select({ role: users.role }).from(users).where(eq(users.id, userId)).limit(1),
+  const [target] = await runAs(ctx.http, SYSTEM, (q) =>
+    q.select({ role: users.role }).from(users).where(eq(users.id, userId)).limit(1),
   );
   if (target?.role === "super_admin") {
     throw forbidden("A super admin's limits cannot be changed.");
@@ -126,8 +126,8 @@ export async function topRateLimited(
   input: { since?: string; policy?: PolicyName; limit: number },
 ) {
   const since = input.since ? new Date(input.since) : new Date(Date.now() - 86_400_000);
-  const rows = await runAs(ctx.db, ctx.actor, (tx) =>
-    topLimitedKeys({ db: tx, since, policy: input.policy, limit: input.limit }),
+  const rows = await runAs(ctx.http, ctx.actor, (q) =>
+    topLimitedKeys({ db: q, since, policy: input.policy, limit: input.limit }),
   );
   return {
     since: since.toISOString(),

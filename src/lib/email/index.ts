@@ -5,11 +5,11 @@
  * `email_outbox` holds metadata only (recipient, template, subject, status, provider id): the
  * body and links carry live tokens and are never stored.
  *
- * `db` is the request's `Database` (not a transaction): each send writes its outbox row in its
- * own short system-context transaction. Send after your own transaction commits (e.g. in
+ * `db` is an HTTP-path handle: each send writes its outbox row as one self-contained
+ * system-context statement (one round trip, its own transaction). Send after your own transaction commits (e.g. in
  * `waitUntil`), so a rolled-back change never mails a link that does not work.
  */
-import type { Database } from "../../db/client";
+import type { HttpDatabase } from "../../db/client";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
 import { OutboxEmailSender } from "./outbox";
@@ -27,7 +27,7 @@ export interface EmailSenderOptions {
   apiKey?: string;
   from: string;
   baseUrl?: string;
-  db: Database;
+  db: HttpDatabase;
   timeoutMs?: number;
   logger?: Logger;
 }

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/client";
+import type { HttpDatabase } from "../../db/client";
 import { emailOutbox } from "../../db/schema";
 import { runAs, SYSTEM } from "../../db/transaction";
 import type { EmailMessage, EmailProvider, EmailSender, SendResult } from "./types";
@@ -13,17 +13,17 @@ export interface OutboxRecord {
 }
 
 /**
- * Writes one `email_outbox` row in its own short transaction in the system context (RLS lets
- * only trusted internals write it). Its own transaction so a failed send stays recorded even
- * when the caller's work rolls back; pass the request's `Database`, not a transaction.
+ * Writes one `email_outbox` row in its own transaction in the system context (RLS lets only
+ * trusted internals write it): one HTTP round trip. Its own transaction so a failed send stays
+ * recorded even when the caller's work rolls back.
  *
  * Metadata only: recipient, template, subject, provider, status, provider id, error. Never the
  * body or its links, which carry live tokens (the database blanks them too, migration 0010).
  */
-export async function recordOutbox(db: Database, record: OutboxRecord): Promise<void> {
+export async function recordOutbox(db: HttpDatabase, record: OutboxRecord): Promise<void> {
   const { message } = record;
-  await runAs(db, SYSTEM, async (tx) => {
-    await tx.insert(emailOutbox).values({
+  await runAs(db, SYSTEM, async (q) => {
+    await q.insert(emailOutbox).values({
       id: record.id,
       toAddress: message.to,
       subject: message.subject,
@@ -44,7 +44,7 @@ export async function recordOutbox(db: Database, record: OutboxRecord): Promise<
  * isolate's `devMailbox`, where tests pick up the tokens. Neither is storage.
  */
 export class OutboxEmailSender implements EmailSender {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: HttpDatabase) {}
 
   async send(message: EmailMessage): Promise<SendResult> {
     const id = crypto.randomUUID();

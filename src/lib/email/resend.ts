@@ -3,7 +3,7 @@
  * API key. Every attempt is recorded in `email_outbox`; any failure surfaces as a 502
  * EXTERNAL_SERVICE_ERROR whose message and cause never contain the API key.
  */
-import type { Database } from "../../db/client";
+import type { HttpDatabase } from "../../db/client";
 import { externalServiceError } from "../errors";
 import type { Logger } from "../logger";
 import { recordOutbox } from "./outbox";
@@ -15,7 +15,7 @@ export interface ResendOptions {
   apiKey: string;
   /** `Name <address@verified-domain>`. */
   from: string;
-  db: Database;
+  db: HttpDatabase;
   /** Tests point this at the local fake. */
   baseUrl?: string;
   timeoutMs?: number;

@@ -129,8 +129,8 @@ async function currentUser(ctx: ServiceContext): Promise<User> {
   const userId = ctx.actor.userId;
   if (!userId) throw unauthenticated();
   // The caller's own context: RLS lets a user read only their own row.
-  const [user] = await runAs(ctx.db, ctx.actor, (tx) =>
-    tx.select().from(users).where(eq(users.id, userId)).limit(1),
+  const [user] = await runAs(ctx.http, ctx.actor, (q) =>
+    q.select().from(users).where(eq(users.id, userId)).limit(1),
   );
   if (!user) throw unauthenticated();
   return user;
