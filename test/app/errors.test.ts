@@ -313,26 +313,17 @@ describe("Postgres unavailable", () => {
     }
   });
 
-  it("hung on the HTTP path → 503 after the configured timeout, not a hang", async (t) => {
+  it.for([
+    ["the Pool", "/__test/db"],
+    ["the HTTP path", "/__test/db-http"],
+  ])("hung, on %s → 503 after the configured timeout, not a hang", async ([, route], t) => {
     const u = new URL(h0().DATABASE_URL);
     u.port = h0().TEST_BLACKHOLE_PORT;
     const h = await Harness.init(t, {
       ...app(),
       env: { DATABASE_URL: u.toString(), DB_QUERY_TIMEOUT_MS: "500" },
     });
-    const res = await h.get("/__test/db-http");
-    const body = expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
-    expect(body.dependency).toBe("postgres");
-  });
-
-  it("hung → 503 after the configured timeout, not a hang", async (t) => {
-    const u = new URL(h0().DATABASE_URL);
-    u.port = h0().TEST_BLACKHOLE_PORT;
-    const h = await Harness.init(t, {
-      ...app(),
-      env: { DATABASE_URL: u.toString(), DB_QUERY_TIMEOUT_MS: "500" },
-    });
-    const res = await h.get("/__test/db");
+    const res = await h.get(route ?? "");
     const body = expectProblem(res, 503, "DEPENDENCY_UNAVAILABLE");
     expect(body.dependency).toBe("postgres");
   });
