@@ -45,6 +45,12 @@ export interface NeonHttpOptions {
   maxRequestBytes?: number;
   /** Response body limit (default 10 MiB); larger results get 507. */
   maxResponseBytes?: number;
+  /**
+   * Postgres port for a connection string that names none (default 5432). The driver's
+   * `Pool.query` under `neonConfig.poolQueryViaFetch` rebuilds the connection string without the
+   * port; Neon's proxy routes by host name alone, so only a local stand-in needs this.
+   */
+  defaultPort?: number;
 }
 
 export interface NeonHttpServer {
@@ -120,6 +126,7 @@ export async function startNeonHttpServer(
   const idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
   const maxRequestBytes = opts.maxRequestBytes ?? 10 * 1024 * 1024;
   const maxResponseBytes = opts.maxResponseBytes ?? 10 * 1024 * 1024;
+  const defaultPort = opts.defaultPort ?? 5432;
 
   /** Insertion order is recency: a used pool is moved to the end, the first one is evicted. */
   const pools = new Map<string, pg.Pool>();
@@ -166,7 +173,7 @@ export async function startNeonHttpServer(
     body: string;
     headers: Record<string, string>;
   }> {
-    const config = connectionConfig(req);
+    const config = connectionConfig(req, defaultPort);
     const headers = parseHeaders(req);
     const payload = parsePayload(await readBody(req, maxRequestBytes));
     const pool = poolFor(config);
@@ -321,7 +328,7 @@ function connectError(err: unknown, config: pg.PoolConfig): HttpError {
 }
 
 /** `Neon-Connection-String` to a pg config, refusing anything but a loopback Postgres. */
-function connectionConfig(req: IncomingMessage): pg.PoolConfig {
+function connectionConfig(req: IncomingMessage, defaultPort: number): pg.PoolConfig {
   const raw = req.headers["neon-connection-string"];
   if (typeof raw !== "string") throw new HttpError(400, "invalid header: neon-connection-string");
   let url: URL;
@@ -350,7 +357,7 @@ function connectionConfig(req: IncomingMessage): pg.PoolConfig {
   }
   const config: pg.PoolConfig = {
     host: url.hostname.replace(/^\[|\]$/g, ""),
-    port: url.port ? Number(url.port) : 5432,
+    port: url.port ? Number(url.port) : defaultPort,
     user,
     password: decodeURIComponent(url.password),
     database,
