@@ -3,8 +3,10 @@
  * project's wrangler from wrangler.toml, with that file's bindings: the RATE_LIMITER Durable
  * Object, the CACHE KV namespace, CF_VERSION_METADATA and its vars) runs in one workerd through
  * Miniflare's Node API (not `wrangler dev`, whose proxy dominates the cost), against an embedded
- * Postgres 17 seeded with 100,000 users, sessions and audit rows, through the Neon driver over
- * the local WebSocket proxy as app_runtime (row-level security on), driven by wrk over loopback.
+ * Postgres 17 seeded with 100,000 users, sessions and audit rows, through the Neon driver as
+ * app_runtime (row-level security on) on both of the app's paths: reads over the local
+ * SQL-over-HTTP endpoint, interactive transactions over the local WebSocket proxy. Driven by wrk
+ * over loopback.
  *
  * Scenarios, at every connection count, each between two GET /health runs (ratios are to the
  * mean of those two, measured in the same run): GET /v1/me; GET /v1/admin/users?limit=50, the
@@ -14,12 +16,12 @@
  *
  * Rate limits would deny a benchmark: RATE_LIMIT_POLICIES raises the `api` and `session` limits
  * (modes, algorithms and the fast-mode sync batch stay as in production); the results say so.
- * The local SQL-over-HTTP endpoint (scripts/lib/neon-http.ts) runs too, and the Worker gets its
- * URL as NEON_HTTP_ENDPOINT.
+ * The local SQL-over-HTTP endpoint (scripts/lib/neon-http.ts) runs in this process, and the
+ * Worker gets its URL as NEON_HTTP_ENDPOINT.
  *
  * Besides wrk's numbers, each run reports CPU milliseconds per request (Linux /proc) of workerd,
- * of Postgres (backends that ended during the run: each request's connection is one) and of
- * this process (the WebSocket proxy): on a shared machine, CPU per request says where the cost
+ * of Postgres (all of its processes, live and ended) and of this process (the WebSocket proxy
+ * and the SQL-over-HTTP endpoint): on a shared machine, CPU per request says where the cost
  * is even when the neighbours change the throughput.
  *
  * Env:
@@ -804,11 +806,24 @@ function cpuSample(processes: { workerd: number[]; postmaster?: number }): CpuSa
       workerd.length && workerd.every((v) => v !== undefined)
         ? workerd.reduce((a: number, b) => a + (b ?? 0), 0)
         : undefined,
-    // The postmaster's reaped children are the backends that ended (a request's connection each).
-    postgres:
-      processes.postmaster === undefined ? undefined : cpuSeconds(processes.postmaster, true),
+    postgres: postgresCpu(processes.postmaster),
     proxy: (user + system) / 1e6,
   };
+}
+
+/**
+ * All of Postgres: the postmaster, its reaped children (backends that ended: a Pool request's
+ * connection each) and its live ones (the HTTP endpoint's pooled connections, which outlive
+ * the run, and the background workers).
+ */
+function postgresCpu(postmaster: number | undefined): number | undefined {
+  if (postmaster === undefined) return undefined;
+  const own = cpuSeconds(postmaster, true);
+  if (own === undefined) return undefined;
+  return childrenNamed(postmaster, "postgres").reduce(
+    (sum, pid) => sum + (cpuSeconds(pid, false) ?? 0),
+    own,
+  );
 }
 
 function cpuPerRequest(before: CpuSample, after: CpuSample, requests: number): CpuPerRequest {
@@ -1117,11 +1132,11 @@ async function main() {
   const bullets = [
     `Machine: ${info.cpu}, ${info.cores} cores, ${info.os}, Node ${info.node}; load average at the start ${info.load} (the machine is shared)`,
     `Worker: src/index.ts bundled by wrangler ${info.wrangler} from wrangler.toml (\`deploy --dry-run\`), served by one workerd through Miniflare ${info.miniflare}'s Node API. Bindings from wrangler.toml: RATE_LIMITER (Durable Object, SQLite), CACHE (KV), CF_VERSION_METADATA and its vars (ENVIRONMENT development, LOG_LEVEL info: one log line per request, passed to this process by Miniflare); static assets and cron triggers left out`,
-    `Database: PostgreSQL ${info.postgres}, embedded, fsync on, data on disk. The Worker connects as app_runtime (row-level security on) with the Neon driver over the local WebSocket proxy, a new connection (so a new backend) per request, as the app does. NEON_HTTP_ENDPOINT points at the local SQL-over-HTTP endpoint, which runs but today's code does not read`,
+    `Database: PostgreSQL ${info.postgres}, embedded, fsync on, data on disk. The Worker connects as app_runtime (row-level security on) with the Neon driver on the app's two paths, as in production: reads and self-contained writes over the local SQL-over-HTTP endpoint (NEON_HTTP_ENDPOINT; pooled connections to Postgres, like Neon's), interactive transactions (login, refresh) over the local WebSocket proxy with a new connection (so a new backend) per request`,
     `Data: ${n(counts.users)} users (+2 bench accounts), ${n(counts.sessions)} live sessions with one refresh token each, ${n(counts.auditRows)} audit rows written through the hashing trigger (audit_verify() ok); one argon2id hash for every user; VACUUM ANALYZE after. **Seeding took ${seedSeconds.toFixed(1)} s** (inserts ${seeded.insertSeconds.toFixed(1)} s, VACUUM ANALYZE ${seeded.vacuumSeconds.toFixed(1)} s)`,
     `**Rate limits raised for the benchmark**: RATE_LIMIT_POLICIES=\`${JSON.stringify(BENCH_POLICIES)}\`. \`api\` (per user: /v1/me, /v1/admin/*) and \`session\` (per address: /v1/auth/refresh) would deny the load; modes, algorithms and the \`api\` sync batch stay as in production. The per-refresh-token \`session-token\` limit is not raised: each token is used once`,
     `wrk ${info.wrk}, ${knobs.threads} thread(s), \`--timeout 10s\`, ${knobs.duration} s per run after ${knobs.warmup} s of warm-up, ${knobs.rounds} round(s), connections ${knobs.connections.join(" and ")}. The table shows medians over rounds; each ratio is to the mean of the \`/health\` runs just before and after`,
-    `CPU ms/req (from /proc): workerd; Postgres backends that ended during the run (each request's connection is one); this process, which runs the WebSocket proxy and receives the Worker's log lines. Independent of how busy the neighbours keep the machine`,
+    `CPU ms/req (from /proc): workerd; all of Postgres (live and ended processes); this process, which runs the WebSocket proxy and the SQL-over-HTTP endpoint and receives the Worker's log lines. Independent of how busy the neighbours keep the machine`,
     `Tokens: the bench accounts log in through POST /v1/auth/login.${deepHow ? ` The deep page is GET /v1/admin/users?limit=50 with the cursor of row ${n(knobs.deep)} (its 50 rows checked against SQL), ${deepHow}.` : ""} Each refresh request spends a distinct, never-used refresh token of a seeded session (pool of ${n(poolSize)}, ${n(poolOffset)} handed out including warm-ups and checks), so every one rotates a live token`,
     `Worker log lines: ${workerLines || "none"}`,
   ];

@@ -42,7 +42,8 @@ export const users = pgTable(
     check("users_email_lower_check", sql`${t.email} = lower(${t.email})`),
     // Admin user list: newest first, optionally filtered by role and status.
     index("users_created_at_idx").on(t.createdAt.desc(), t.id.desc()),
-    index("users_role_status_created_at_idx").on(t.role, t.status, t.createdAt.desc()),
+    // With id: filtered lists are ordered by (created_at, id) and read from this index alone.
+    index("users_role_status_created_at_idx").on(t.role, t.status, t.createdAt.desc(), t.id.desc()),
     // Admin text search on name and email (ILIKE '%…%').
     index("users_search_trgm_idx").using(
       "gin",

@@ -1,9 +1,10 @@
-import { asc, desc, type SQL } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import {
   CURSOR_KEY,
   type KeysetOrder,
   keysetPage,
   offsetPage,
+  orderTerms,
   type PageRequest,
   type PageResult,
 } from "../../lib/pagination";
@@ -28,8 +29,7 @@ export interface PaginateOptions<Row> {
 export function paginate<Row>(opts: PaginateOptions<Row>): Promise<PageResult<Row>> {
   const { request, order } = opts;
   if (request.mode === "offset") {
-    const sortBy = (order.direction ?? "desc") === "desc" ? desc : asc;
-    const orderBy = [...order.by, order.id].map((col) => sortBy(col));
+    const orderBy = orderTerms([...order.by, order.id], order.direction ?? "desc");
     return offsetPage<Row>({
       page: request.page,
       perPage: request.perPage,

@@ -1,0 +1,2 @@
+DROP INDEX "users_role_status_created_at_idx";--> statement-breakpoint
+CREATE INDEX "users_role_status_created_at_idx" ON "users" USING btree ("role","status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);
