@@ -1,8 +1,20 @@
 /**
- * Zoom for live classes: what other code may use. Webhooks: verify the raw body with
- * `verifyZoomWebhook`, answer `endpoint.url_validation` with `zoomUrlValidationResponse`, then
- * `parseZoomWebhook`.
+ * Zoom for live classes: what other code may use. Meetings: `ZoomHttpProvider` (the real API).
+ * Webhooks: verify the raw body with `verifyZoomWebhook`, answer `endpoint.url_validation`
+ * with `zoomUrlValidationResponse`, then `parseZoomWebhook`.
+ *
+ * Routes that create a meeting and then write rows must delete the meeting when their own
+ * transaction fails (Zoom has no transactions and no idempotency keys): call Zoom outside the
+ * database transaction, and compensate with `deleteMeeting`, which treats "already gone" as done.
  */
+export {
+  clearZoomTokenCache,
+  parseRetryAfter,
+  ZOOM_API_DEFAULT_BASE_URL,
+  ZOOM_OAUTH_DEFAULT_BASE_URL,
+  type ZoomHttpOptions,
+  ZoomHttpProvider,
+} from "./adapter";
 export * from "./events";
 export {
   signZoomWebhook,
@@ -11,6 +23,7 @@ export {
   zoomSignature,
   zoomUrlValidationResponse,
 } from "./signature";
+export * from "./types";
 export {
   verifyZoomWebhook,
   ZOOM_WEBHOOK_TOLERANCE_SECONDS,
