@@ -475,9 +475,3 @@ function raceDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number):
     if (timer !== undefined) clearTimeout(timer);
   });
 }
-
-/** Test hook: forget every cached token of this isolate. */
-export function clearZoomTokenCache(): void {
-  tokens.clear();
-  tokenRequests.clear();
-}

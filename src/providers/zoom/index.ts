@@ -16,7 +16,6 @@ import { DevZoomProvider } from "./dev";
 import type { ZoomProvider } from "./types";
 
 export {
-  clearZoomTokenCache,
   parseRetryAfter,
   ZOOM_API_DEFAULT_BASE_URL,
   ZOOM_OAUTH_DEFAULT_BASE_URL,
