@@ -29,6 +29,10 @@ export default defineConfig({
           TEST_PG_TEMPLATE_DB: inject("pgTemplateDb"),
           TEST_FAKE_SENTRY_URL: inject("fakeSentryUrl"),
           TEST_FAKE_EMAIL_URL: inject("fakeEmailUrl"),
+          // test/support/node/fake-zoom.ts; adapter tests point ZOOM_*_BASE_URL at it.
+          TEST_FAKE_ZOOM_URL: inject("fakeZoomUrl"),
+          ZOOM_PROVIDER: "dev",
+          ZOOM_WEBHOOK_SECRET_TOKEN: "test-zoom-webhook-secret-token",
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
           TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),

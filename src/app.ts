@@ -17,6 +17,7 @@ import { notFoundOrMethodNotAllowed } from "./middleware/method-not-allowed";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { requireJson } from "./middleware/require-json";
+import { registerZoomDevPages } from "./providers/zoom";
 
 export const API_VERSION = "0.1.0";
 
@@ -52,6 +53,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);
   registerRateLimitRoutes(app);
+  // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
+  registerZoomDevPages(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

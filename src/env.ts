@@ -13,6 +13,15 @@ const commaList = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** An optional value where an empty string (a blank line in .dev.vars) means "unset". */
+const optionalText = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined));
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
 /** Vars (wrangler.toml) and secrets (.dev.vars / `wrangler secret`), validated once per env object. */
 export const envSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "staging", "production"]),
@@ -58,6 +67,19 @@ export const envSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("Coaching <no-reply@example.in>"),
   RESEND_API_KEY: z.string().optional(),
   RESEND_BASE_URL: z.url().optional(),
+  /**
+   * Live classes (src/providers/zoom): `dev` keeps meetings in KV and serves join pages from
+   * this API (development, tests); `zoom` is Zoom's API with Server-to-Server OAuth.
+   */
+  ZOOM_PROVIDER: z.enum(["dev", "zoom"]).default("dev"),
+  ZOOM_ACCOUNT_ID: optionalText(),
+  ZOOM_CLIENT_ID: optionalText(),
+  ZOOM_CLIENT_SECRET: optionalText(),
+  /** Signs Zoom's webhooks (x-zm-signature) and answers its URL validation challenge. */
+  ZOOM_WEBHOOK_SECRET_TOKEN: optionalText(),
+  /** Tests point these at the local fake (test/support/node/fake-zoom.ts). */
+  ZOOM_API_BASE_URL: httpUrl.default("https://api.zoom.us/v2"),
+  ZOOM_OAUTH_BASE_URL: httpUrl.default("https://zoom.us"),
   /** Retention of error logs, in days, for the scheduled cleanup. */
   ERROR_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** JSON overrides of the rate-limit policies (see src/lib/rate-limit/policies.ts). */
@@ -122,6 +144,25 @@ export function loadConfig(env: object): ConfigResult {
       c.EMAIL_PROVIDER !== "resend"
     ) {
       problems.push("EMAIL_PROVIDER: must be resend outside development and tests");
+    }
+    if (c.ZOOM_PROVIDER === "zoom") {
+      for (const key of [
+        "ZOOM_ACCOUNT_ID",
+        "ZOOM_CLIENT_ID",
+        "ZOOM_CLIENT_SECRET",
+        "ZOOM_WEBHOOK_SECRET_TOKEN",
+      ] as const) {
+        if (!c[key]) problems.push(`${key}: required when ZOOM_PROVIDER is zoom`);
+      }
+    }
+    if (c.ENVIRONMENT === "production" || c.ENVIRONMENT === "staging") {
+      if (c.ZOOM_PROVIDER !== "zoom") {
+        problems.push("ZOOM_PROVIDER: must be zoom outside development and tests");
+      }
+      // The token request carries the client secret: never over plain HTTP.
+      for (const key of ["ZOOM_API_BASE_URL", "ZOOM_OAUTH_BASE_URL"] as const) {
+        if (!c[key].startsWith("https://")) problems.push(`${key}: must be https`);
+      }
     }
     if (problems.length) result = { ok: false, issues: problems };
   } else {

@@ -19,4 +19,6 @@ interface Env {
   ERROR_LOG_RETENTION_DAYS?: string;
   RATE_LIMIT_POLICIES?: string;
   RATE_LIMIT_IP_SALT?: string;
+  ZOOM_API_BASE_URL?: string;
+  ZOOM_OAUTH_BASE_URL?: string;
 }

@@ -23,6 +23,7 @@ import { assertTestDatabaseName, TEST_DB_PREFIX } from "./support/db-prefix.ts";
 import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
 import { startFakeEmail } from "./support/node/fake-email.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
+import { startFakeZoom } from "./support/node/fake-zoom.ts";
 import { startOpenApiValidator } from "./support/node/openapi-validator.ts";
 
 /** Unique per run, so two runs against one server never clobber each other's template. */
@@ -38,6 +39,7 @@ declare module "vitest" {
     fakeSentryDsn: string;
     fakeSentryUrl: string;
     fakeEmailUrl: string;
+    fakeZoomUrl: string;
     blackholePort: number;
     closedPort: number;
     openApiValidatorUrl: string;
@@ -95,6 +97,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   const blackhole = await startBlackhole();
   const validator = await startOpenApiValidator();
   const email = await startFakeEmail();
+  const zoom = await startFakeZoom();
 
   project.provide("pgAdminUrl", admin("postgres"));
   project.provide("pgTemplateDb", TEMPLATE_DB);
@@ -104,6 +107,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("fakeSentryDsn", sentry.dsn);
   project.provide("fakeSentryUrl", `http://127.0.0.1:${sentry.port}`);
   project.provide("fakeEmailUrl", email.url);
+  project.provide("fakeZoomUrl", zoom.url);
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
   project.provide("openApiValidatorUrl", validator.url);
@@ -118,6 +122,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
       blackhole.close(),
       validator.close(),
       email.close(),
+      zoom.close(),
     ]);
     assertTestDatabaseName(TEMPLATE_DB);
     await adminStatement(

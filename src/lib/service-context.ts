@@ -1,6 +1,7 @@
 import { type Database, dbFromConfig, type HttpDatabase } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
+import type { ZoomProvider } from "../providers/zoom";
 import type { AuditMeta } from "./audit";
 import type { AppContext } from "./context";
 import type { EmailMessage } from "./email";
@@ -20,6 +21,8 @@ export interface ServiceContext {
   /** Work that must finish but not delay the response (emails, activity stamps). */
   waitUntil: (work: Promise<unknown>) => void;
   sendEmail: (message: OutgoingEmail) => Promise<void>;
+  /** Live-class meetings. Call it outside database transactions (it is a network call). */
+  zoom: ZoomProvider;
   /**
    * Runs database work after the response, on its own connection (the request's pool closes
    * with the response). For work whose cost must not show in response time, e.g. forgot-password.
@@ -67,6 +70,9 @@ export function serviceContext(c: AppContext): ServiceContext {
     },
     waitUntil,
     sendEmail: (message) => services.email.send(message),
+    get zoom() {
+      return services.zoom;
+    },
     detached: (work) => {
       const own = dbFromConfig(config);
       waitUntil(work(own.db).finally(() => own.close()));

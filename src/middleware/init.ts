@@ -12,6 +12,7 @@ import type { AppEnv } from "../lib/context";
 import { createEmailSender, type EmailMessage } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { createLogger, type Logger } from "../lib/logger";
+import { createZoomProvider, type ZoomProvider } from "../providers/zoom";
 
 /** Per-request services. Built once per request; the database connects only when first used. */
 export interface Services {
@@ -23,6 +24,8 @@ export interface Services {
   readonly cache: KVNamespace;
   readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
   readonly email: { send: (message: EmailMessage) => Promise<void> };
+  /** Live-class meetings: Zoom, or the development stand-in (ZOOM_PROVIDER). Built on first use. */
+  readonly zoom: ZoomProvider;
 }
 
 export function init(): MiddlewareHandler<AppEnv> {
@@ -39,6 +42,7 @@ export function init(): MiddlewareHandler<AppEnv> {
     const logger = createLogger(config.LOG_LEVEL, { requestId: c.get("requestId") });
     let handle: DbHandle | undefined;
     let http: HttpDatabase | undefined;
+    let zoom: ZoomProvider | undefined;
     c.set("services", {
       get http() {
         http ??= httpFromConfig(config);
@@ -69,6 +73,15 @@ export function init(): MiddlewareHandler<AppEnv> {
             logger,
           }).send(message);
         },
+      },
+      get zoom() {
+        zoom ??= createZoomProvider({
+          config,
+          kv: c.env.CACHE,
+          devBaseUrl: new URL(c.req.url).origin,
+          logger,
+        });
+        return zoom;
       },
     });
     try {

@@ -161,6 +161,10 @@ describe("security suite: every protected endpoint", () => {
       "POST /v1/auth/password/reset",
       "POST /v1/auth/email/verify",
       "POST /v1/admin-requests/verify",
+      // Development and tests only (404 elsewhere): the dev Zoom provider's pages.
+      "GET /dev/zoom/join/:meetingId",
+      "GET /dev/zoom/start/:meetingId",
+      "GET /dev/zoom/recordings/:meetingId/:fileId",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),
