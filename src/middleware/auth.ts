@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { httpFromConfig } from "../db/client";
-import { type UserRole, users } from "../db/schema";
+import { type UserRole, type UserStatus, users } from "../db/schema";
 import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
@@ -18,6 +18,15 @@ export interface Principal {
   role: UserRole;
   sessionId: string;
   email: string;
+  /** The rest of the user's row as the principal lookup read it, this request (GET /v1/me). */
+  profile: {
+    fullName: string;
+    phone: string | null;
+    status: UserStatus;
+    emailVerified: boolean;
+    createdAt: Date;
+    lastActiveAt: Date | null;
+  };
 }
 
 /** Activity stamps are written at most this often per user, off the request path. */
@@ -83,6 +92,10 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       last_active_at: string | Date | null;
       session_revoked_at: string | Date | null;
       session_expires_at: string | Date;
+      full_name: string;
+      phone: string | null;
+      email_verified_at: string | Date | null;
+      created_at: string | Date;
     }>(sql`select * from auth_principal(${sub}, ${sid})`);
     const found = result.rows[0];
     const row = found && {
@@ -94,6 +107,10 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       lastActiveAt: found.last_active_at === null ? null : new Date(found.last_active_at),
       sessionRevokedAt: found.session_revoked_at,
       sessionExpiresAt: new Date(found.session_expires_at),
+      fullName: found.full_name,
+      phone: found.phone,
+      emailVerified: found.email_verified_at !== null,
+      createdAt: new Date(found.created_at),
     };
     if (
       row?.status !== "active" ||
@@ -103,7 +120,20 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     ) {
       throw unauthenticated("The access token is no longer valid. Sign in again.");
     }
-    c.set("principal", { userId: row.id, role: row.role, sessionId: sid, email: row.email });
+    c.set("principal", {
+      userId: row.id,
+      role: row.role,
+      sessionId: sid,
+      email: row.email,
+      profile: {
+        fullName: row.fullName,
+        phone: row.phone,
+        status: row.status as UserStatus,
+        emailVerified: row.emailVerified,
+        createdAt: row.createdAt,
+        lastActiveAt: row.lastActiveAt,
+      },
+    });
     c.set("userId", row.id);
     if (!row.lastActiveAt || Date.now() - row.lastActiveAt.getTime() > ACTIVITY_INTERVAL_MS) {
       stampActivity(c, row.id);

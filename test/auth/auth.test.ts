@@ -372,6 +372,26 @@ describe("me", () => {
     expect(row).toMatchObject({ role: "student", status: "active", email: u.email });
   });
 
+  it("GET /v1/me shows the row as it is now: a change is visible on the very next request", async (t) => {
+    const h = await Harness.init(t);
+    const u = await h.asStudent();
+    const before = await h.get<UserView>("/v1/me", { headers: u.auth });
+    expect(before.body).toMatchObject({ id: u.id, email: u.email, role: "student" });
+    // Changed behind the API's back: nothing may serve the old row.
+    await h.db
+      .update(users)
+      .set({ fullName: "Meera Iyer", phone: "+919000000001", emailVerifiedAt: new Date() })
+      .where(eq(users.id, u.id));
+    const after = await h.get<UserView>("/v1/me", { headers: u.auth });
+    expect(after.status, after.text).toBe(200);
+    expect(after.body).toMatchObject({
+      fullName: "Meera Iyer",
+      phone: "+919000000001",
+      emailVerified: true,
+      createdAt: before.body.createdAt,
+    });
+  });
+
   it("password change needs the current password and ends other sessions", async (t) => {
     const h = await Harness.init(t);
     const { res, email } = await signup(h);

@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../../lib/context";
 import { errorResponses, jsonContent } from "../../../lib/openapi";
-import { serviceContext } from "../../../lib/service-context";
 import { UserSchema } from "../schemas";
 import { getMe } from "../service/account";
 
@@ -17,6 +16,6 @@ export const route = createRoute({
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
-    return c.json(await getMe(serviceContext(c)), 200);
+    return c.json(getMe(c.get("principal")), 200);
   });
 }

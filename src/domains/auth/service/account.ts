@@ -12,6 +12,7 @@ import {
 } from "../../../lib/password";
 import { normalizePhone } from "../../../lib/phone";
 import type { ServiceContext } from "../../../lib/service-context";
+import type { Principal } from "../../../middleware/auth";
 import type { TokenPair, UserView } from "../schemas";
 import { issueEmailVerification } from "./recovery";
 import { revokeAllSessions, startSession } from "./sessions";
@@ -136,8 +137,24 @@ async function currentUser(ctx: ServiceContext): Promise<User> {
   return user;
 }
 
-export async function getMe(ctx: ServiceContext): Promise<UserView> {
-  return toUserView(await currentUser(ctx));
+/**
+ * The signed-in user as this request's principal lookup read it (requireAuth, auth_principal):
+ * the same row, read once per request, so /v1/me costs one database round trip in all.
+ */
+export function getMe(principal: Principal | undefined): UserView {
+  if (!principal) throw unauthenticated();
+  const { profile } = principal;
+  return {
+    id: principal.userId,
+    email: principal.email,
+    fullName: profile.fullName,
+    phone: profile.phone,
+    role: principal.role,
+    status: profile.status,
+    emailVerified: profile.emailVerified,
+    createdAt: profile.createdAt.toISOString(),
+    lastActiveAt: profile.lastActiveAt?.toISOString() ?? null,
+  };
 }
 
 export async function updateMe(
