@@ -5,11 +5,11 @@ import { enterContext, type Reader, runAs, SYSTEM } from "../../db/transaction";
 import { auditEmailHmac, recordAudit } from "../../lib/audit";
 import { type AuditVerification, verifyAuditChain } from "../../lib/audit-anchor";
 import { forbidden, notFound } from "../../lib/errors";
+import { paginate } from "../../lib/paginate";
 import { listScope, type PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
 import { revokeAllSessions } from "../auth/service/sessions";
 import { auditUser, toUserView } from "../auth/service/views";
-import { paginate } from "./paginate";
 import type { AuditLogQuery, ErrorLogQuery } from "./schemas";
 
 const total = async (

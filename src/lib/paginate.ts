@@ -6,7 +6,7 @@ import {
   offsetPage,
   type PageRequest,
   type PageResult,
-} from "../../lib/pagination";
+} from "./pagination";
 
 export interface PaginateOptions<Row> {
   request: PageRequest;
