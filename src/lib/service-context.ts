@@ -2,6 +2,7 @@ import { type Database, dbFromConfig, type HttpDatabase } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
 import type { AuditMeta } from "./audit";
+import { Cache } from "./cache";
 import type { AppContext } from "./context";
 import type { EmailMessage } from "./email";
 
@@ -20,6 +21,8 @@ export interface ServiceContext {
   /** Work that must finish but not delay the response (emails, activity stamps). */
   waitUntil: (work: Promise<unknown>) => void;
   sendEmail: (message: OutgoingEmail) => Promise<void>;
+  /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
+  cache: Cache;
   /**
    * Runs database work after the response, on its own connection (the request's pool closes
    * with the response). For work whose cost must not show in response time, e.g. forgot-password.
@@ -48,6 +51,7 @@ export function serviceContext(c: AppContext): ServiceContext {
       void guarded;
     }
   };
+  let cache: Cache | undefined;
   return {
     get db() {
       return services.db;
@@ -67,6 +71,14 @@ export function serviceContext(c: AppContext): ServiceContext {
     },
     waitUntil,
     sendEmail: (message) => services.email.send(message),
+    get cache() {
+      cache ??= new Cache({
+        kv: services.cache,
+        waitUntil,
+        warn: (msg, fields) => services.logger.warn(msg, fields),
+      });
+      return cache;
+    },
     detached: (work) => {
       const own = dbFromConfig(config);
       waitUntil(work(own.db).finally(() => own.close()));
