@@ -250,7 +250,8 @@ async function createFixtures(h: Harness): Promise<Hints> {
 }
 
 /**
- * Courses and batches for the catalogue's operations: a published course to add batches to, drafts to change, batches to change (several: a run may finish or cancel some).
+ * Courses and batches for the catalogue's operations: a published course to read and to add
+ * batches to, drafts to change, batches to change (several: a run may finish or cancel some).
  */
 async function catalogueFixtures(h: Harness): Promise<Hints> {
   const db = h.database;
@@ -263,6 +264,7 @@ async function catalogueFixtures(h: Harness): Promise<Hints> {
   for (let i = 0; i < 4; i++) batchIds.push((await insertBatch(db, live.id)).id);
   return {
     ...catalogueHints,
+    "getCourse:slug": fc.constant(live.slug),
     "createBatch:id": fc.constant(live.id),
     "getAdminCourse:id": fc.constantFrom(live.id, ...drafts.map((c) => c.id)),
     "updateCourse:id": fc.constantFrom(...drafts.map((c) => c.id)),

@@ -51,6 +51,7 @@ const ENDPOINTS: Protected[] = [
   { method: "GET", path: "/v1/admin/audit-logs/verify", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/cache/stats", roles: ["admin", "super_admin"] },
   // The catalogue: admins and super admins manage it; students only read it publicly.
   { method: "GET", path: "/v1/admin/courses", roles: ["admin", "super_admin"] },
   {
@@ -203,6 +204,8 @@ describe("security suite: every protected endpoint", () => {
       "POST /v1/auth/password/reset",
       "POST /v1/auth/email/verify",
       "POST /v1/admin-requests/verify",
+      "GET /v1/courses",
+      "GET /v1/courses/:slug",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),

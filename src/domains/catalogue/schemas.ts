@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { batchStatuses, courseLevels, courseStatuses } from "../../db/schema";
-import { paginatedSchema, paginationQuery } from "../../lib/pagination";
+import { keysetQuery, paginatedSchema, paginationQuery } from "../../lib/pagination";
 import { instant, richText, text } from "../../lib/validation";
 
 /** ₹10,00,000: above any course we sell, far below what an `integer` column holds. */
@@ -243,4 +243,69 @@ export type UpdateBatchInput = z.infer<typeof UpdateBatchBody>;
 
 export const BatchIdParams = z.object({
   id: z.uuid().openapi({ param: { name: "id", in: "path" } }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Public catalogue
+
+export const PublicCourseListQuery = keysetQuery.extend({
+  category: category().optional(),
+  level: z.enum(courseLevels).optional(),
+  language: language().optional(),
+});
+export type PublicCourseListInput = z.infer<typeof PublicCourseListQuery>;
+
+export const PublicCourseSummarySchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    title: z.string(),
+    summary: z.string(),
+    category: z.string(),
+    level: z.enum(courseLevels),
+    language: z.string(),
+    pricePaise: z.number().int(),
+    gstInclusive: z.boolean(),
+    publishedAt: z.string(),
+  })
+  .openapi("PublicCourseSummary");
+
+export const PublicCoursePage = paginatedSchema(PublicCourseSummarySchema, "PublicCoursePage");
+
+export const PublicBatchSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    startDate: z.string(),
+    endDate: z.string(),
+    timezone: z.string(),
+    capacity: z.number().int(),
+    seatsLeft: z.number().int().openapi({
+      description:
+        "Informational: capacity minus active and held enrolments (enrolment decides on its own)",
+    }),
+    pricePaise: z.number().int().openapi({ description: "What this batch costs, in paise" }),
+    gstInclusive: z.boolean(),
+    enrolmentClosesAt: z.string(),
+    nextSessionAt: z.string().nullable().openapi({ description: "null until sessions exist" }),
+  })
+  .openapi("PublicBatch");
+
+export const PublicCourseSchema = PublicCourseSummarySchema.extend({
+  description: z.string(),
+  certificateMinAttendancePct: z.number().int(),
+  batches: z.array(PublicBatchSchema).openapi({
+    description: "Batches whose enrolment is open now, earliest start first",
+  }),
+}).openapi("PublicCourse");
+
+/** On every cached response. */
+export const CacheStatusHeader = z.string().openapi({
+  description:
+    "RFC 9211: `coaching-api; hit`, `coaching-api; fwd=miss` or `coaching-api; fwd=stale`",
+  example: "coaching-api; hit",
+});
+
+export const CourseSlugParams = z.object({
+  slug: slug().openapi({ param: { name: "slug", in: "path" } }),
 });

@@ -4,13 +4,14 @@ import { runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
 import { conflict, notFound, validationFailed } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
+import { courseScope } from "../cache";
 import { batchOrderErrors, type CreateBatchInput, type UpdateBatchInput } from "../schemas";
 import { assertTransition, batchTransitions } from "./rules";
 import { auditBatch, toBatchView } from "./views";
 
 /** Adds a batch to a course that is not archived (a draft course may be prepared ahead). */
 export async function createBatch(ctx: ServiceContext, courseId: string, input: CreateBatchInput) {
-  const { batch } = await runAs(ctx.db, ctx.actor, async (tx) => {
+  const { batch, slug } = await runAs(ctx.db, ctx.actor, async (tx) => {
     // Shared lock: the course cannot be archived while this batch is being added.
     const [course] = await tx
       .select({ slug: courses.slug, status: courses.status })
@@ -40,6 +41,7 @@ export async function createBatch(ctx: ServiceContext, courseId: string, input: 
     });
     return { batch: created, slug: course.slug };
   });
+  await ctx.cache.invalidate([courseScope(slug)]);
   return toBatchView(batch);
 }
 
@@ -81,6 +83,7 @@ export async function updateBatch(ctx: ServiceContext, id: string, input: Update
     });
     return { batch: after, slug: found.slug, changed: true };
   });
+  if (result.changed) await ctx.cache.invalidate([courseScope(result.slug)]);
   return toBatchView(result.batch);
 }
 

@@ -7,6 +7,7 @@ import { conflict, notFound } from "../../../lib/errors";
 import { paginate } from "../../../lib/paginate";
 import { listScope, type PageRequest } from "../../../lib/pagination";
 import type { ServiceContext } from "../../../lib/service-context";
+import { CATALOGUE_SCOPE } from "../cache";
 import type { CreateCourseInput, UpdateCourseInput } from "../schemas";
 import { assertTransition, courseTransitions } from "./rules";
 import { auditCourse, toBatchView, toCourseView } from "./views";
@@ -42,6 +43,7 @@ export async function createCourse(ctx: ServiceContext, input: CreateCourseInput
     throw err;
   }
   if (!created) throw new Error("course insert returned no row");
+  // A draft is invisible publicly, so no cached page can hold it: nothing to invalidate.
   return toCourseView(created);
 }
 
@@ -86,6 +88,8 @@ export async function updateCourse(ctx: ServiceContext, id: string, input: Updat
     if (isUniqueViolation(err) && input.slug) throw duplicateSlug(input.slug);
     throw err;
   }
+  // After the commit, so no reader can refill the cache from the old rows under the new generation.
+  if (result.changed) await ctx.cache.invalidate([CATALOGUE_SCOPE]);
   return toCourseView(result.course);
 }
 
