@@ -34,6 +34,7 @@ import {
   accessProbe,
   CALLERS,
   type Caller,
+  catalogueHints,
   type FuzzRequest,
   type FuzzRole,
   freshEmail,
@@ -493,6 +494,7 @@ async function createFixtures(): Promise<Hints> {
     password: passphrase,
     newPassword: passphrase,
     ...profileHints,
+    ...catalogueHints,
   };
 }
 

@@ -4,6 +4,7 @@ import { registerAdminRoutes } from "./domains/admin";
 import { registerAdminRequestRoutes } from "./domains/admin-requests";
 import { registerAuthRoutes } from "./domains/auth";
 import { registerAuthLimits } from "./domains/auth/limits";
+import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import type { AppEnv } from "./lib/context";
@@ -53,6 +54,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);
   registerRateLimitRoutes(app);
+  registerCatalogueRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
 

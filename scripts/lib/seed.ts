@@ -58,6 +58,38 @@ const seeders: Seeder[] = [
       return result.rowCount ?? 0;
     },
   },
+  {
+    // Two published courses (one with a batch open for enrolment) and a draft, for /v1/courses.
+    name: "demo catalogue",
+    run: async (client) => {
+      const result = await client.query(
+        `WITH c AS (
+           INSERT INTO courses (slug, title, summary, description, category, level, language,
+                                price_paise, status)
+           VALUES
+             ('demo-jee-physics', 'JEE Physics: Mechanics', 'Kinematics to rotation in 12 weeks',
+              '<p>Live classes on weekday evenings, <b>weekly</b> tests.</p>', 'jee',
+              'intermediate', 'hi', 1499900, 'published'),
+             ('demo-neet-biology', 'NEET Biology: Genetics', 'Mendel to molecular genetics',
+              '<p>Weekend classes with doubt sessions.</p>', 'neet', 'beginner', 'en', 999900,
+              'published'),
+             ('demo-upsc-history', 'UPSC History (draft)', 'Not published yet', '', 'upsc',
+              'advanced', 'en', 1999900, 'draft')
+           ON CONFLICT (slug) DO NOTHING
+           RETURNING id, slug
+         ), b AS (
+           INSERT INTO batches (course_id, name, start_date, end_date, capacity,
+                                enrolment_opens_at, enrolment_closes_at)
+           SELECT id, 'Evening batch', current_date + 30, current_date + 120, 60,
+                  now() - interval '1 day', now() + interval '29 days'
+           FROM c WHERE slug = 'demo-jee-physics'
+           RETURNING id
+         )
+         SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM b) AS n`,
+      );
+      return Number(result.rows[0]?.n ?? 0);
+    },
+  },
 ];
 
 export async function seed(client: pg.Client, log: (line: string) => void): Promise<void> {

@@ -34,12 +34,9 @@ export function redact(value: unknown, depth = 0): unknown {
   );
 }
 
-/**
- * Appends one audit row in the caller's transaction: if the change it records rolls back, so
- * does the row, and if this insert fails, the change does too.
- */
-export async function recordAudit(tx: DbOrTx, meta: AuditMeta, entry: AuditEntry): Promise<void> {
-  await tx.insert(auditLogs).values({
+/** The values of one audit row (for a `batch([...])` on the HTTP path, next to its change). */
+export function auditValues(meta: AuditMeta, entry: AuditEntry): typeof auditLogs.$inferInsert {
+  return {
     actorId: meta.actorId,
     actorRole: meta.actorRole,
     action: entry.action,
@@ -50,7 +47,16 @@ export async function recordAudit(tx: DbOrTx, meta: AuditMeta, entry: AuditEntry
     requestId: meta.requestId,
     ip: meta.ip,
     userAgent: meta.userAgent?.slice(0, 512) ?? null,
-  });
+  };
+}
+
+/**
+ * Appends one audit row in the caller's transaction: if the change it records rolls back, so
+ * does the row, and if this insert fails, the change does too. On the HTTP path, insert
+ * `auditValues(…)` in the same `batch` as the change instead.
+ */
+export async function recordAudit(tx: DbOrTx, meta: AuditMeta, entry: AuditEntry): Promise<void> {
+  await tx.insert(auditLogs).values(auditValues(meta, entry));
 }
 
 /**

@@ -3,6 +3,7 @@ import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
 import type { ZoomProvider } from "../providers/zoom";
 import type { AuditMeta } from "./audit";
+import { Cache } from "./cache";
 import type { AppContext } from "./context";
 import type { EmailMessage } from "./email";
 
@@ -23,6 +24,8 @@ export interface ServiceContext {
   sendEmail: (message: OutgoingEmail) => Promise<void>;
   /** Live-class meetings. Call it outside database transactions (it is a network call). */
   zoom: ZoomProvider;
+  /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
+  cache: Cache;
   /**
    * Runs database work after the response, on its own connection (the request's pool closes
    * with the response). For work whose cost must not show in response time, e.g. forgot-password.
@@ -51,6 +54,7 @@ export function serviceContext(c: AppContext): ServiceContext {
       void guarded;
     }
   };
+  let cache: Cache | undefined;
   return {
     get db() {
       return services.db;
@@ -72,6 +76,14 @@ export function serviceContext(c: AppContext): ServiceContext {
     sendEmail: (message) => services.email.send(message),
     get zoom() {
       return services.zoom;
+    },
+    get cache() {
+      cache ??= new Cache({
+        kv: services.cache,
+        waitUntil,
+        warn: (msg, fields) => services.logger.warn(msg, fields),
+      });
+      return cache;
     },
     detached: (work) => {
       const own = dbFromConfig(config);

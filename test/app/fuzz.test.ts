@@ -24,11 +24,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/lib/password";
 import { generateOpaqueToken, hashToken } from "../../src/lib/tokens";
+import { insertBatch, insertCourse } from "../support/catalogue";
 import { adminQuery } from "../support/database";
 import {
   accessProbe,
   CALLERS,
   type Caller,
+  catalogueHints,
   type FuzzRequest,
   freshEmail,
   type Gen,
@@ -243,6 +245,30 @@ async function createFixtures(h: Harness): Promise<Hints> {
     newPassword: passphrase,
     currentPassword: fc.constant(DEFAULT_PASSWORD),
     ...profileHints,
+    ...(await catalogueFixtures(h)),
+  };
+}
+
+/**
+ * Courses and batches for the catalogue's operations: a published course to read and to add
+ * batches to, drafts to change, batches to change (several: a run may finish or cancel some).
+ */
+async function catalogueFixtures(h: Harness): Promise<Hints> {
+  const db = h.database;
+  const live = await insertCourse(db, { category: "jee", language: "hi" });
+  const drafts = [
+    await insertCourse(db, { status: "draft" }),
+    await insertCourse(db, { status: "draft" }),
+  ];
+  const batchIds = [];
+  for (let i = 0; i < 4; i++) batchIds.push((await insertBatch(db, live.id)).id);
+  return {
+    ...catalogueHints,
+    "getCourse:slug": fc.constant(live.slug),
+    "createBatch:id": fc.constant(live.id),
+    "getAdminCourse:id": fc.constantFrom(live.id, ...drafts.map((c) => c.id)),
+    "updateCourse:id": fc.constantFrom(...drafts.map((c) => c.id)),
+    "updateBatch:id": fc.constantFrom(...batchIds),
   };
 }
 

@@ -51,6 +51,49 @@ const ENDPOINTS: Protected[] = [
   { method: "GET", path: "/v1/admin/audit-logs/verify", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/cache/stats", roles: ["admin", "super_admin"] },
+  // The catalogue: admins and super admins manage it; students only read it publicly.
+  { method: "GET", path: "/v1/admin/courses", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: "/v1/admin/courses",
+    roles: ["admin", "super_admin"],
+    body: {
+      slug: "security-suite-course",
+      title: "T",
+      summary: "S",
+      category: "jee",
+      level: "beginner",
+      language: "en",
+      pricePaise: 100,
+    },
+  },
+  { method: "GET", path: `/v1/admin/courses/${SOME_ID}`, roles: ["admin", "super_admin"] },
+  {
+    method: "PATCH",
+    path: `/v1/admin/courses/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { title: "Renamed" },
+  },
+  {
+    method: "POST",
+    path: `/v1/admin/courses/${SOME_ID}/batches`,
+    roles: ["admin", "super_admin"],
+    body: {
+      name: "Morning",
+      startDate: "2027-01-04",
+      endDate: "2027-03-31",
+      capacity: 30,
+      enrolmentOpensAt: "2026-12-01T00:00:00Z",
+      enrolmentClosesAt: "2027-01-03T00:00:00Z",
+    },
+  },
+  {
+    method: "PATCH",
+    path: `/v1/admin/batches/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { name: "Evening" },
+  },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -161,6 +204,8 @@ describe("security suite: every protected endpoint", () => {
       "POST /v1/auth/password/reset",
       "POST /v1/auth/email/verify",
       "POST /v1/admin-requests/verify",
+      "GET /v1/courses",
+      "GET /v1/courses/:slug",
       // Development and tests only (404 elsewhere): the dev Zoom provider's pages.
       "GET /dev/zoom/join/:meetingId",
       "GET /dev/zoom/start/:meetingId",

@@ -7,7 +7,7 @@ import { and, eq, getTableColumns, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/pg-proxy";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminRequests, auditLogs, errorLogs, users } from "../../src/db/schema";
+import { adminRequests, auditLogs, courses, errorLogs, users } from "../../src/db/schema";
 import { orderTerms } from "../../src/lib/pagination";
 import { admin } from "./support";
 
@@ -83,6 +83,27 @@ describe("list pages are read from their index, without a sort", () => {
       eq(adminRequests.status, "pending_verification"),
       [adminRequests.createdAt, adminRequests.id],
       "admin_requests_status_created_at_idx",
+    ],
+    [
+      "courses (admin)",
+      courses,
+      undefined,
+      [courses.createdAt, courses.id],
+      "courses_created_at_idx",
+    ],
+    [
+      "courses (public)",
+      courses,
+      eq(courses.status, "published"),
+      [courses.publishedAt, courses.id],
+      "courses_published_idx",
+    ],
+    [
+      "courses (public) by category",
+      courses,
+      and(eq(courses.status, "published"), eq(courses.category, "maths")),
+      [courses.publishedAt, courses.id],
+      "courses_published_category_idx",
     ],
   ] as const)("%s", async ([, table, filter, order, index]) => {
     const plan = await planOf(table, filter, [...order]);

@@ -12,7 +12,7 @@ describe("resolvePolicies", () => {
     const modes = Object.fromEntries(
       Object.values(defaultPolicies).map((p) => [p.name, p.failureMode]),
     );
-    // Only general authenticated traffic fails open; credentials, money and public writes close.
+    // Only general traffic and cheap reads fail open; credentials, money and public writes close.
     expect(modes).toEqual({
       api: "open",
       auth: "closed",
@@ -27,6 +27,7 @@ describe("resolvePolicies", () => {
       payment: "closed",
       strict: "closed",
       health: "open",
+      catalogue: "open",
     });
   });
 

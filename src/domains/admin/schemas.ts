@@ -137,3 +137,56 @@ export const ErrorLogStatsSchema = z
     bySeverity: z.array(z.object({ severity: z.string(), count: z.number().int() })),
   })
   .openapi("ErrorLogStats");
+
+const CacheCountersSchema = z
+  .object({
+    hits: z.number().int().openapi({ description: "Served fresh (memory or KV)" }),
+    memoryHits: z.number().int().openapi({ description: "Of the hits, from the isolate's memory" }),
+    staleServes: z.number().int().openapi({ description: "Served stale while a refresh ran" }),
+    misses: z.number().int().openapi({ description: "Loaded from the database" }),
+    invalid: z
+      .number()
+      .int()
+      .openapi({ description: "Stored values that failed their schema (each also a miss)" }),
+    refreshes: z.number().int().openapi({ description: "Background refreshes completed" }),
+    refreshFailures: z.number().int(),
+    kvErrors: z.number().int().openapi({ description: "KV calls that failed" }),
+  })
+  .openapi("CacheCounters");
+
+const byKind = z.record(z.string(), CacheCountersSchema).openapi({
+  description: "Per cache kind (e.g. courses.list); `*` for isolates that reported totals only",
+});
+
+export const CacheStatsSchema = z
+  .object({
+    isolate: z
+      .object({
+        id: z.string(),
+        startedAt: z.string(),
+        memory: z.object({
+          entries: z.number().int(),
+          bytes: z.number().int(),
+          maxEntries: z.number().int(),
+          maxBytes: z.number().int(),
+        }),
+        total: CacheCountersSchema,
+        kinds: byKind,
+      })
+      .openapi({ description: "The isolate that answered, live, since it started" }),
+    fleet: z
+      .object({
+        isolates: z.number().int(),
+        since: z.string().openapi({ description: "The earliest start among the isolates" }),
+        oldestReportAt: z.string().nullable(),
+        complete: z.boolean(),
+        unreadable: z.number().int(),
+        total: CacheCountersSchema,
+        kinds: byKind,
+      })
+      .openapi({
+        description:
+          "This isolate plus the last report (at most a minute old) of every other isolate seen in the last hour",
+      }),
+  })
+  .openapi("CacheStats");

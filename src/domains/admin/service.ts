@@ -4,12 +4,13 @@ import { auditLogs, errorLogs, type User, users } from "../../db/schema";
 import { enterContext, type Reader, runAs, SYSTEM } from "../../db/transaction";
 import { auditEmailHmac, recordAudit } from "../../lib/audit";
 import { type AuditVerification, verifyAuditChain } from "../../lib/audit-anchor";
+import { fleetStats, isolateCache, sumKinds } from "../../lib/cache";
 import { forbidden, notFound } from "../../lib/errors";
+import { paginate } from "../../lib/paginate";
 import { listScope, type PageRequest } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
 import { revokeAllSessions } from "../auth/service/sessions";
 import { auditUser, toUserView } from "../auth/service/views";
-import { paginate } from "./paginate";
 import type { AuditLogQuery, ErrorLogQuery } from "./schemas";
 
 const total = async (
@@ -239,4 +240,38 @@ export async function errorLogStats(ctx: ServiceContext, input: { from?: string;
       bySeverity,
     };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache
+
+/** Cache counters: this isolate's, live, and the sum over every isolate's last report in KV. */
+export async function cacheStats(kv: KVNamespace) {
+  const { stats, memory } = isolateCache;
+  const self = stats.snapshot();
+  const fleet = await fleetStats(kv, self);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    isolate: {
+      id: self.isolateId,
+      startedAt: iso(self.startedAt),
+      memory: {
+        entries: memory.size,
+        bytes: memory.bytes,
+        maxEntries: memory.maxEntries,
+        maxBytes: memory.maxBytes,
+      },
+      total: sumKinds(Object.values(self.kinds)),
+      kinds: self.kinds,
+    },
+    fleet: {
+      isolates: fleet.isolates,
+      since: iso(fleet.since),
+      oldestReportAt: fleet.oldestReportAt === null ? null : iso(fleet.oldestReportAt),
+      complete: fleet.complete,
+      unreadable: fleet.unreadable,
+      total: sumKinds(Object.values(fleet.kinds)),
+      kinds: fleet.kinds,
+    },
+  };
 }

@@ -43,6 +43,7 @@ export const policyNames = [
   "payment",
   "strict",
   "health",
+  "catalogue",
 ] as const;
 export type PolicyName = (typeof policyNames)[number];
 export type Policies = Readonly<Record<PolicyName, Policy>>;
@@ -66,9 +67,9 @@ const guard = (name: PolicyName, limit: number, windowMs: number, key: KeyKind =
  * class, or thousands of subscribers, behind one IPv4 address. Per-address budgets therefore
  * bound a single source's volume without tripping over a classroom; guessing is bounded per
  * account by counting *failures* (see the README's rate-limit table for every number's reason).
- * Only `api` fails open: it guards general authenticated traffic, where an outage of the limiter
- * should not become an outage of the API. The others guard credentials, money and
- * unauthenticated writes, where an unthrottled pass is the bigger risk.
+ * Only `api`, `health` and `catalogue` fail open: they guard general traffic and cheap reads,
+ * where an outage of the limiter should not become an outage of the API. The others guard
+ * credentials, money and unauthenticated writes, where an unthrottled pass is the bigger risk.
  */
 export const defaultPolicies: Policies = {
   // Token bucket: API clients burst (page loads fan out), then settle at 5 req/s. Per user; per
@@ -115,6 +116,19 @@ export const defaultPolicies: Policies = {
     limit: 60,
     windowMs: MINUTE,
     algorithm: "sliding-window",
+    key: "ip",
+    failureMode: "open",
+    mode: "fast",
+  },
+  // Public catalogue reads (/v1/courses…), per address: a class of 60 on one Wi-Fi, each opening
+  // the list, a few filters and course pages (about 10 a minute), or the share of a CGNAT
+  // address's subscribers browsing at once. Cached and cheap, so it fails open and decides in
+  // the isolate (GCRA: a page load's burst passes, then 10 a second).
+  catalogue: {
+    name: "catalogue",
+    limit: 600,
+    windowMs: MINUTE,
+    algorithm: "gcra",
     key: "ip",
     failureMode: "open",
     mode: "fast",

@@ -848,6 +848,37 @@ export const profileHints: Hints = {
   reason: fc.constantFrom("I run the Pune centre and teach maths", "Centre head, Nagpur branch"),
 };
 
+const DAY_MS = 86_400_000;
+/** Evaluated when sampled (a Worker's global scope has no clock): `days` from now. */
+const fromNow = (days: number, as: "date" | "instant") =>
+  fc.constant(days).map((d) => {
+    const iso = new Date(Date.now() + d * DAY_MS).toISOString();
+    return as === "date" ? iso.slice(0, 10) : iso;
+  });
+/** A course slug nobody has taken. */
+export const freshSlug = fc
+  .stringMatching(/^[a-z]{3,12}$/)
+  .map((word) => `${word}-${crypto.randomUUID().slice(0, 8)}`);
+/**
+ * Valid values for catalogue fields: fresh slugs for new courses, real categories and
+ * languages, and batch dates in order with each other and with the fixtures' batches (start in
+ * a week, end in three months, enrolment open since yesterday until the day before the start).
+ */
+export const catalogueHints: Hints = {
+  "createCourse:slug": freshSlug,
+  "updateCourse:slug": freshSlug,
+  category: fc.constantFrom("jee", "neet", "upsc", "class-10"),
+  language: fc.constantFrom("en", "hi", "ta"),
+  title: fc.constantFrom("JEE Physics: Mechanics", "NEET Biology", "यूपीएससी इतिहास"),
+  summary: fc.constantFrom("Twelve weeks of live classes", "Weekend revision with tests"),
+  name: fc.constantFrom("Morning batch", "Weekend batch"),
+  timezone: fc.constantFrom("Asia/Kolkata", "Asia/Dubai"),
+  startDate: fromNow(7, "date"),
+  endDate: fromNow(90, "date"),
+  enrolmentOpensAt: fromNow(-1, "instant"),
+  enrolmentClosesAt: fromNow(6, "instant"),
+};
+
 // ---------------------------------------------------------------------------------------------
 // The sweep
 

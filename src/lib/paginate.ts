@@ -7,7 +7,7 @@ import {
   orderTerms,
   type PageRequest,
   type PageResult,
-} from "../../lib/pagination";
+} from "./pagination";
 
 export interface PaginateOptions<Row> {
   request: PageRequest;
