@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
+import { IDLE_GRACE_MS, type RateLimiter } from "../../src/durable-objects/rate-limiter";
 import type { Algorithm, LimitSpec } from "../../src/lib/rate-limit/types";
 
 const ns = env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>;
@@ -213,6 +213,8 @@ describe("RateLimiter durable object", () => {
       });
       await stub.clearOverride();
       expect((await stub.getState()).override).toBeNull();
+      const cleared = await stub.check({ limits: [spec(key, { name: "y", limit: 4 })], now });
+      expect(cleared.limits[0]?.limit).toBe(4);
     });
   });
 
@@ -225,32 +227,164 @@ describe("RateLimiter durable object", () => {
     expect((await stub.getState(undefined, now)).limits.map((l) => l.name)).toEqual(["b"]);
     expect(await stub.reset()).toEqual({ deleted: 1 });
     expect((await stub.getState()).limits).toEqual([]);
+    // The next check starts from nothing, not from what the object held before the reset.
+    const after = await stub.check({ limits: [spec(key, { name: "b" })], now });
+    expect(after.limits[0]?.remaining).toBe(9);
   });
 
-  it("deletes idle state in its alarm and keeps live state", async () => {
-    const idleKey = freshKey("idle");
-    const idle = objectFor(idleKey);
-    // State written "long ago": every window has passed.
-    await idle.check({ limits: [spec(idleKey)], now: Date.now() - 10 * MINUTE });
-    expect((await idle.getState()).limits).toHaveLength(1);
-    expect(await runDurableObjectAlarm(idle)).toBe(true);
-    expect((await idle.getState()).limits).toEqual([]);
-    const tables = await runInDurableObject(idle, (_instance: RateLimiter, state) =>
-      state.storage.sql
-        .exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'rl_%'")
-        .one(),
-    );
-    expect(tables.n).toBe(2); // recreated empty by getState: the rows are gone
+  describe("idle cleanup", () => {
+    /** Storage as the object left it, read without going through the object's methods. */
+    async function stored(stub: DurableObjectStub<RateLimiter>) {
+      return runInDurableObject(stub, async (_instance: RateLimiter, state) => {
+        const sql = state.storage.sql;
+        const tables = sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((t) => t.name)
+          .filter((name) => name.startsWith("rl_"))
+          .sort();
+        const rows = tables.includes("rl_state")
+          ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM rl_state").one().n
+          : undefined;
+        return { tables, rows, alarm: await state.storage.getAlarm() };
+      });
+    }
 
-    const liveKey = freshKey("live");
-    const live = objectFor(liveKey);
-    await live.check({ limits: [spec(liveKey)] });
-    expect(await runDurableObjectAlarm(live)).toBe(true);
-    expect((await live.getState()).limits).toHaveLength(1);
-    // It rescheduled itself for when the state goes idle.
-    const alarm = await runInDurableObject(live, (_i: RateLimiter, state) =>
-      state.storage.getAlarm(),
-    );
-    expect(alarm).toBeGreaterThan(Date.now() + MINUTE);
+    it("deletes state idle past the grace period, then answers like a new object", async () => {
+      const idleKey = freshKey("idle");
+      const idle = objectFor(idleKey);
+      const limit = spec(idleKey, { limit: 3 });
+      // State written "long ago": every window and the grace period after it have passed.
+      await idle.check({ limits: [limit], now: Date.now() - IDLE_GRACE_MS - 3 * MINUTE });
+      expect((await idle.getState()).limits).toHaveLength(1);
+      expect(await runDurableObjectAlarm(idle)).toBe(true);
+      // Nothing left: the whole storage is gone (no tables, no alarm), not just the rows.
+      expect(await stored(idle)).toEqual({ tables: [], rows: undefined, alarm: null });
+
+      // The same instance still answers, exactly, and sets its alarm again.
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, () => idle.check({ limits: [limit] })),
+      );
+      expect(burst.filter((r) => r.allowed)).toHaveLength(3);
+      const after = await stored(idle);
+      expect(after.tables).toEqual(["rl_override", "rl_state"]);
+      expect(after.alarm).toBeGreaterThan(Date.now() + IDLE_GRACE_MS - MINUTE);
+      // And so does a new instance.
+      await evictDurableObject(idle);
+      expect((await idle.check({ limits: [limit] })).allowed).toBe(false);
+    });
+
+    it("keeps state that expired within the grace period, and reschedules itself", async () => {
+      const key = freshKey("recent");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 3 });
+      // Expired a minute or two ago: the old alarm deleted this and the object's storage.
+      const writtenAt = Date.now() - 3 * MINUTE;
+      await stub.check({ limits: [limit], now: writtenAt });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const after = await stored(stub);
+      expect(after.rows).toBe(1);
+      const expiresAt = writtenAt - (writtenAt % MINUTE) + 2 * MINUTE;
+      expect(after.alarm).toBe(expiresAt + IDLE_GRACE_MS);
+      // Expired state counts as none.
+      expect((await stub.check({ limits: [limit] })).limits[0]?.remaining).toBe(2);
+    });
+
+    it("keeps live state and reschedules for when it will have been idle long enough", async () => {
+      const liveKey = freshKey("live");
+      const live = objectFor(liveKey);
+      await live.check({ limits: [spec(liveKey)] });
+      expect(await runDurableObjectAlarm(live)).toBe(true);
+      expect((await live.getState()).limits).toHaveLength(1);
+      const alarm = (await stored(live)).alarm;
+      expect(alarm).toBeGreaterThan(Date.now() + MINUTE + IDLE_GRACE_MS - 1_000);
+    });
+
+    it("an override that outlives the counters does not hold back their cleanup", async () => {
+      const key = freshKey("override-alarm");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const armed = (await stored(stub)).alarm;
+      await evictDurableObject(stub); // a new instance knows nothing about the pending alarm
+      await stub.setOverride({ limit: 20, expiresAt: Date.now() + 7 * 24 * 60 * MINUTE });
+      expect((await stored(stub)).alarm).toBe(armed);
+    });
+
+    /** Runs `checks` inside the object, recording the storage work they do. */
+    function watch(stub: DurableObjectStub<RateLimiter>, checks: (instance: RateLimiter) => void) {
+      return runInDurableObject(stub, (instance: RateLimiter, state) => {
+        const sql = state.storage.sql;
+        const exec = sql.exec;
+        const setAlarm = state.storage.setAlarm;
+        const seen = { statements: [] as string[], alarms: 0 };
+        sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+          seen.statements.push(query.trim().split(/\s+/).slice(0, 3).join(" "));
+          return exec.call(sql, query, ...bindings);
+        }) as typeof sql.exec;
+        state.storage.setAlarm = (...args) => {
+          seen.alarms++;
+          return setAlarm.apply(state.storage, args);
+        };
+        try {
+          checks(instance);
+          return seen;
+        } finally {
+          sql.exec = exec;
+          state.storage.setAlarm = setAlarm;
+        }
+      });
+    }
+
+    it("serves a key used steadily with one write per check: no schema, reads or new alarm", async () => {
+      const key = freshKey("steady");
+      const stub = objectFor(key);
+      // 100 per minute: each check's state expires 0.6 s after it. Checked as of 2 s ago, so
+      // by the time the alarm runs it has expired, as for a user who clicks every second or two.
+      const limit = spec(key, { algorithm: "gcra", limit: 100 });
+      const ago = () => Date.now() - 2_000;
+      await stub.check({ limits: [limit], now: ago() });
+      expect((await stored(stub)).alarm).not.toBeNull();
+
+      for (let second = 0; second < 5; second++) {
+        // Another check a "second" later, after the alarm had its chance to run.
+        if (second > 0) expect(await runDurableObjectAlarm(stub)).toBe(true);
+        const seen = await watch(stub, (instance) => {
+          for (let i = 0; i < 3; i++) {
+            expect(instance.check({ limits: [limit], now: ago() }).allowed).toBe(true);
+          }
+        });
+        expect(seen).toEqual({ statements: Array(3).fill("INSERT INTO rl_state"), alarms: 0 });
+      }
+      const after = await stored(stub);
+      expect(after.rows).toBe(1);
+      expect(after.alarm).not.toBeNull();
+    });
+
+    it("a new instance leaves the alarm alone, unless its counter shows the alarm was lost", async () => {
+      const key = freshKey("instance");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 3 });
+      await stub.check({ limits: [limit] });
+      const armed = (await stored(stub)).alarm;
+      await evictDurableObject(stub);
+      const next = await watch(stub, (instance) => {
+        expect(instance.check({ limits: [limit] }).limits[0]?.remaining).toBe(1);
+      });
+      expect(next.alarms).toBe(0);
+      expect((await stored(stub)).alarm).toBe(armed);
+
+      // A counter that outlived its deletion time: its alarm is gone, so the next write sets one.
+      const orphanKey = freshKey("orphan");
+      const orphan = objectFor(orphanKey);
+      const old = spec(orphanKey, { limit: 3 });
+      await orphan.check({ limits: [old], now: Date.now() - IDLE_GRACE_MS - 10 * MINUTE });
+      await runInDurableObject(orphan, (_i: RateLimiter, state) => state.storage.deleteAlarm());
+      await evictDurableObject(orphan);
+      const healed = await watch(orphan, (instance) => {
+        expect(instance.check({ limits: [old] }).limits[0]?.remaining).toBe(2);
+      });
+      expect(healed.alarms).toBe(1);
+      expect((await stored(orphan)).alarm).toBeGreaterThan(Date.now());
+    });
   });
 });
