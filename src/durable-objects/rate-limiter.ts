@@ -142,15 +142,16 @@ export class RateLimiter extends DurableObject<Env> {
   private readonly rows = new Map<string, Row | null>();
   /** The stored override; `undefined` = not read yet. */
   private override: Override | null | undefined;
-  /**
-   * When the pending alarm fires, as far as this instance knows: `null` = none known, `UNKNOWN`
-   * = one is pending (stored counters imply it) at a time only an earlier instance knew.
-   */
+  /** When the pending alarm fires (`null`: none), read once per instance, then kept in step. */
   private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // Once per instance, before the first request: an earlier instance may have set the alarm.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   async ping(): Promise<{ ok: true; at: number }> {
@@ -339,15 +340,8 @@ export class RateLimiter extends DurableObject<Env> {
       override.expiresAt,
     );
     this.override = undefined; // read back as stored on next use
-    // Not later than the counters' own cleanup: an override may outlive them by days.
-    const counters = this.sql
-      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM rl_state")
-      .one().at;
-    this.armAlarm(
-      counters === null
-        ? override.expiresAt
-        : Math.min(override.expiresAt, counters + IDLE_GRACE_MS),
-    );
+    // Brings a later alarm forward; an earlier one (the counters' cleanup) is left alone.
+    this.armAlarm(override.expiresAt);
     return override;
   }
 
@@ -383,10 +377,10 @@ export class RateLimiter extends DurableObject<Env> {
       )
       .one().at;
     if (next === null) {
-      await this.ctx.storage.deleteAll();
       this.schemaReady = false;
       this.rows.clear();
       this.override = null;
+      await this.ctx.storage.deleteAll(); // the alarm too: nothing is left to clean up
       return;
     }
     this.armAlarm(next);
@@ -406,10 +400,8 @@ export class RateLimiter extends DurableObject<Env> {
 
   /**
    * One pending alarm is enough: when it fires it sets itself again for whatever remains. So an
-   * alarm is set only when none is known to be pending, or to bring this instance's own forward.
-   * Invariant: while `rl_state` holds a row, an alarm is pending (the first write sets one, the
-   * alarm sets itself again while rows remain), so a new instance that reads a stored counter
-   * leaves the alarm alone, unless that counter is overdue for deletion, i.e. the alarm is lost.
+   * alarm is set only when none is pending, or to bring the pending one forward; a key in use
+   * only ever moves its cleanup later, so in the steady state a check sets no alarm at all.
    */
   private armAlarm(at: number) {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
@@ -440,8 +432,6 @@ export class RateLimiter extends DurableObject<Env> {
       // An object holds its identity's few counters; the bound only guards against misuse.
       if (this.rows.size >= MAX_CACHED_ROWS) this.rows.clear();
       this.rows.set(id, row);
-      const overdue = Date.now() - IDLE_GRACE_MS - ALARM_LATE_MS;
-      if (row && this.alarmAt === null && row.expires_at > overdue) this.alarmAt = UNKNOWN;
     }
     return row ?? undefined;
   }
@@ -499,10 +489,6 @@ export class RateLimiter extends DurableObject<Env> {
 }
 
 const MAX_CACHED_ROWS = 256;
-/** An alarm pending at a time this instance does not know: never brought forward. */
-const UNKNOWN = Number.NEGATIVE_INFINITY;
-/** How late an alarm may run before the counter it should have deleted counts as orphaned. */
-const ALARM_LATE_MS = 5 * 60_000;
 
 function rowId(key: string, name: string): string {
   return `${key.length}:${key}${name}`;

@@ -47,6 +47,32 @@ describe("RateLimiter durable object", () => {
       }
       expect(admittedPerRound).toEqual(Array(20).fill(L));
     });
+
+    it("admits exactly what is left to bursts at a key in use, across eviction and reset", async () => {
+      const key = freshKey("warm");
+      const stub = objectFor(key);
+      const limit = spec(key, { algorithm, limit: 10 });
+      const burst = async (now: number) => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => stub.check({ limits: [limit], now })),
+        );
+        return results.filter((r) => r.allowed).length;
+      };
+      for (let i = 0; i < 4; i++) {
+        expect((await stub.check({ limits: [limit], now: base })).allowed).toBe(true);
+      }
+      expect(await burst(base)).toBe(6);
+      expect(await burst(base)).toBe(0);
+      // A new instance starts from storage: still nothing left.
+      await evictDurableObject(stub);
+      expect(await burst(base)).toBe(0);
+      // Half of the limit has come back (GCRA: 30 s of refill; sliding window: halfway into the
+      // next window, the full previous one weighs 5).
+      const later = algorithm === "gcra" ? base + 30_000 : base + MINUTE + 30_000;
+      expect(await burst(later)).toBe(5);
+      await stub.reset();
+      expect(await burst(later)).toBe(10);
+    });
   });
 
   it("keeps keys independent", async () => {
@@ -243,12 +269,20 @@ describe("RateLimiter durable object", () => {
           .map((t) => t.name)
           .filter((name) => name.startsWith("rl_"))
           .sort();
-        const rows = tables.includes("rl_state")
-          ? sql.exec<{ n: number }>("SELECT count(*) AS n FROM rl_state").one().n
-          : undefined;
-        return { tables, rows, alarm: await state.storage.getAlarm() };
+        const count = (table: string) =>
+          tables.includes(table)
+            ? sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n
+            : undefined;
+        return {
+          tables,
+          rows: count("rl_state"),
+          overrides: count("rl_override"),
+          alarm: await state.storage.getAlarm(),
+        };
       });
     }
+
+    const empty = { tables: [], rows: undefined, overrides: undefined, alarm: null };
 
     it("deletes state idle past the grace period, then answers like a new object", async () => {
       const idleKey = freshKey("idle");
@@ -259,7 +293,7 @@ describe("RateLimiter durable object", () => {
       expect((await idle.getState()).limits).toHaveLength(1);
       expect(await runDurableObjectAlarm(idle)).toBe(true);
       // Nothing left: the whole storage is gone (no tables, no alarm), not just the rows.
-      expect(await stored(idle)).toEqual({ tables: [], rows: undefined, alarm: null });
+      expect(await stored(idle)).toEqual(empty);
 
       // The same instance still answers, exactly, and sets its alarm again.
       const burst = await Promise.all(
@@ -272,6 +306,22 @@ describe("RateLimiter durable object", () => {
       // And so does a new instance.
       await evictDurableObject(idle);
       expect((await idle.check({ limits: [limit] })).allowed).toBe(false);
+    });
+
+    it("schedules the cleanup for the counter's expiry plus the grace period", async () => {
+      const key = freshKey("live");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const [counter] = (await stub.getState()).limits;
+      expect(counter).toBeDefined();
+      const cleanupAt = (counter?.expiresAt ?? 0) + IDLE_GRACE_MS;
+      expect((await stored(stub)).alarm).toBe(cleanupAt);
+      // Run early (the counter is live), the alarm keeps it and sets itself again for that time.
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toMatchObject({ rows: 1, alarm: cleanupAt });
+      // Use moves the counter's expiry later, never its cleanup earlier: no new alarm.
+      await stub.check({ limits: [spec(key)] });
+      expect((await stored(stub)).alarm).toBe(cleanupAt);
     });
 
     it("keeps state that expired within the grace period, and reschedules itself", async () => {
@@ -290,14 +340,33 @@ describe("RateLimiter durable object", () => {
       expect((await stub.check({ limits: [limit] })).limits[0]?.remaining).toBe(2);
     });
 
-    it("keeps live state and reschedules for when it will have been idle long enough", async () => {
-      const liveKey = freshKey("live");
-      const live = objectFor(liveKey);
-      await live.check({ limits: [spec(liveKey)] });
-      expect(await runDurableObjectAlarm(live)).toBe(true);
-      expect((await live.getState()).limits).toHaveLength(1);
-      const alarm = (await stored(live)).alarm;
-      expect(alarm).toBeGreaterThan(Date.now() + MINUTE + IDLE_GRACE_MS - 1_000);
+    it("deletes an expired override, and the storage once nothing else is left", async () => {
+      const key = freshKey("override-only");
+      const stub = objectFor(key);
+      await stub.setOverride({ limit: 50, expiresAt: Date.now() - 1 });
+      expect((await stored(stub)).alarm).not.toBeNull();
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toEqual(empty);
+    });
+
+    it("brings the cleanup forward for an override that expires first, then keeps the counters", async () => {
+      const key = freshKey("override-first");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const countersAlarm = (await stored(stub)).alarm ?? 0;
+      const expiresAt = Date.now() + MINUTE;
+      await stub.setOverride({ limit: 50, expiresAt });
+      expect((await stored(stub)).alarm).toBe(expiresAt);
+      // Once the override has expired, the alarm deletes it and sets itself for the counters.
+      await stub.setOverride({ limit: 50, expiresAt: Date.now() - 1 });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toEqual({
+        tables: ["rl_override", "rl_state"],
+        rows: 1,
+        overrides: 0,
+        alarm: countersAlarm,
+      });
+      expect((await stub.check({ limits: [spec(key)] })).limits[0]?.limit).toBe(10);
     });
 
     it("an override that outlives the counters does not hold back their cleanup", async () => {
@@ -305,7 +374,7 @@ describe("RateLimiter durable object", () => {
       const stub = objectFor(key);
       await stub.check({ limits: [spec(key)] });
       const armed = (await stored(stub)).alarm;
-      await evictDurableObject(stub); // a new instance knows nothing about the pending alarm
+      await evictDurableObject(stub); // a new instance reads the pending alarm
       await stub.setOverride({ limit: 20, expiresAt: Date.now() + 7 * 24 * 60 * MINUTE });
       expect((await stored(stub)).alarm).toBe(armed);
     });
@@ -360,7 +429,7 @@ describe("RateLimiter durable object", () => {
       expect(after.alarm).not.toBeNull();
     });
 
-    it("a new instance leaves the alarm alone, unless its counter shows the alarm was lost", async () => {
+    it("a new instance leaves a pending alarm alone, and sets one when none is pending", async () => {
       const key = freshKey("instance");
       const stub = objectFor(key);
       const limit = spec(key, { limit: 3 });
@@ -373,18 +442,16 @@ describe("RateLimiter durable object", () => {
       expect(next.alarms).toBe(0);
       expect((await stored(stub)).alarm).toBe(armed);
 
-      // A counter that outlived its deletion time: its alarm is gone, so the next write sets one.
-      const orphanKey = freshKey("orphan");
-      const orphan = objectFor(orphanKey);
-      const old = spec(orphanKey, { limit: 3 });
-      await orphan.check({ limits: [old], now: Date.now() - IDLE_GRACE_MS - 10 * MINUTE });
-      await runInDurableObject(orphan, (_i: RateLimiter, state) => state.storage.deleteAlarm());
-      await evictDurableObject(orphan);
-      const healed = await watch(orphan, (instance) => {
-        expect(instance.check({ limits: [old] }).limits[0]?.remaining).toBe(2);
+      // Counters without an alarm (lost, or stored before alarms were kept): the next write
+      // sets one, so they are cleaned up after all.
+      await runInDurableObject(stub, (_i: RateLimiter, state) => state.storage.deleteAlarm());
+      await evictDurableObject(stub);
+      const healed = await watch(stub, (instance) => {
+        expect(instance.check({ limits: [limit] }).limits[0]?.remaining).toBe(0);
       });
       expect(healed.alarms).toBe(1);
-      expect((await stored(orphan)).alarm).toBeGreaterThan(Date.now());
+      const [counter] = (await stub.getState()).limits;
+      expect((await stored(stub)).alarm).toBe((counter?.expiresAt ?? 0) + IDLE_GRACE_MS);
     });
   });
 });
