@@ -120,6 +120,32 @@ describe("RateLimiter durable object", () => {
     expect(wideOnly.limits[0]?.remaining).toBe(97);
   });
 
+  it("starts a counter over when its policy's algorithm or window changes, and follows a new limit", async () => {
+    const key = freshKey("policy");
+    const stub = objectFor(key);
+    const now = base;
+    const sliding = spec(key, { limit: 3 });
+    for (let i = 0; i < 3; i++)
+      expect((await stub.check({ limits: [sliding], now })).allowed).toBe(true);
+    expect((await stub.check({ limits: [sliding], now })).allowed).toBe(false);
+    const used = async () =>
+      (await stub.getState(undefined, now)).limits.map((l) => [l.algorithm, l.used]);
+
+    const gcra = spec(key, { algorithm: "gcra", limit: 3 });
+    expect((await stub.check({ limits: [gcra], now })).limits[0]?.remaining).toBe(2);
+    expect(await used()).toEqual([["gcra", 1]]);
+    // A raised limit keeps the bucket (full for another 20 s: two of six now), and the state
+    // is read with the new limit from then on.
+    const raised = { ...gcra, limit: 6 };
+    expect((await stub.check({ limits: [raised], now })).limits[0]?.remaining).toBe(3);
+    expect(await used()).toEqual([["gcra", 3]]);
+    const longer = { ...raised, windowMs: 2 * MINUTE };
+    expect((await stub.check({ limits: [longer], now })).limits[0]?.remaining).toBe(5);
+    await evictDurableObject(stub);
+    expect(await used()).toEqual([["gcra", 1]]);
+    expect((await stub.check({ limits: [longer], now })).limits[0]?.remaining).toBe(4);
+  });
+
   it("keeps counts across eviction", async () => {
     const key = freshKey("evict");
     const stub = objectFor(key);
