@@ -1,17 +1,26 @@
 /**
- * `npm run bench`: the rate limiter against a bare route and against a minimal reference limiter
- * (scripts/bench/reference-limiter.ts), in one workerd (Miniflare's Node API, not `wrangler dev`,
- * whose proxy dominates the cost), driven by wrk over loopback.
+ * `npm run bench`: the rate limiter against a bare route and against a reference row, the
+ * minimal exact limiter a Durable Object allows (scripts/bench/reference-limiter.ts, behind a
+ * minimal route and behind our middleware), in one workerd (Miniflare's Node API, not `wrangler dev`, whose proxy dominates
+ * the cost), driven by wrk over loopback.
  *
  * Every scenario runs once per round between two bare runs; its ratio is to the mean of those
- * two. The table shows medians over the rounds and is also written as Markdown to
- * bench/results/<date>-limiter.md.
+ * two. Before the first round every identity of a many-keys scenario is requested once, so the
+ * rounds measure keys in use, not the creation of their objects (the opt-in `fresh` scenarios
+ * measure that). The table shows medians over the rounds, followed by exact mode against the
+ * reference in the same rounds; both are also written as Markdown to bench/results/.
  *
- * Env: BENCH_SECONDS (or BENCH_DURATION; s per run, default 5), BENCH_WARMUP (s, default 2),
- * BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_THREADS (wrk threads, 1), BENCH_ONLY
- * (comma-separated paths, e.g. /limited/fast/many; also enables the opt-in `fresh` scenarios),
- * BENCH_OUT (Markdown file, default bench/results/<date>-limiter.md; `-` writes none),
- * BENCH_NOTE (a line for the Markdown file, e.g. what was changed).
+ * Env (all optional):
+ *   BENCH_SECONDS      seconds per run (BENCH_DURATION is the older name); default 5
+ *   BENCH_WARMUP       seconds of load before each run, not measured; default 2
+ *   BENCH_ROUNDS       rounds (odd rounds run the scenarios in reverse order); default 3
+ *   BENCH_CONNECTIONS  wrk connections; default 50
+ *   BENCH_THREADS      wrk threads; default 1 (a second one takes CPU from workerd on 2 cores)
+ *   BENCH_ONLY         comma-separated paths to run instead of the default set, e.g.
+ *                      /limited/exact/many,/reference/many; it can also name the opt-in
+ *                      scenarios (a new key per request)
+ *   BENCH_OUT          Markdown file; default bench/results/<date>-limiter.md; `-` writes none
+ *   BENCH_NOTE         a line for the Markdown file, e.g. what was changed
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -169,6 +178,9 @@ async function main() {
 
     const only = process.env.BENCH_ONLY?.split(",");
     const scenarios = SCENARIOS.filter(([, path, optIn]) => (only ? only.includes(path) : !optIn));
+    for (const [scenario, path] of scenarios) {
+      if (path.endsWith("/many")) await prime(scenario, `${base}${path}`);
+    }
     // The machine drifts (GC, objects piling up, neighbours): each scenario is compared with
     // the mean of the bare runs right before and right after it, and every round repeats the
     // whole sequence (in reverse on odd rounds, so no scenario always follows the same one).
@@ -186,12 +198,15 @@ async function main() {
     }
     const rows = summarise(scenarios, runs);
     const table = markdownTable(rows);
+    const versus = comparisons(runs);
     console.info("");
     console.info(
       `Medians of ${rounds} round(s); each ratio is to the mean of the bare runs around it (same run).`,
     );
     console.info(table);
-    writeReport(table);
+    console.info("");
+    console.info(versus);
+    writeReport(table, versus);
 
     async function measure(scenario: string, path: string, round: number): Promise<Run> {
       if (warmup > 0) await wrk(`${base}${path}`, warmup);
@@ -203,6 +218,23 @@ async function main() {
     await cleanup();
   }
 }
+
+/** Requests each identity of a many-keys scenario once (50 at a time), so all objects exist. */
+async function prime(scenario: string, url: string) {
+  let next = 0;
+  const worker = async () => {
+    while (next < KEYS) {
+      const response = await fetch(`${url}?key=${next++}`);
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`bench: priming ${url} got ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(connections, KEYS) }, worker));
+  console.info(`bench: primed ${KEYS} identities: ${scenario}`);
+}
+
+/** Identities of the many-keys scenarios (scripts/bench/worker.ts picks among this many). */
+const KEYS = 1_000;
 
 /** [label, path, opt-in]: opt-in scenarios run only when BENCH_ONLY names them. */
 const SCENARIOS: [string, string, boolean?][] = [
@@ -220,6 +252,55 @@ const SCENARIOS: [string, string, boolean?][] = [
   ["exact, new key per request", "/limited/exact/fresh", true],
   ["fast, new key per request", "/limited/fast/fresh", true],
 ];
+
+/**
+ * Exact mode against the reference: [what, exact scenario, reference scenario]. Behind our
+ * middleware the two objects are the only difference (same headers, same body); behind the
+ * minimal route the reference also skips what our middleware adds (two more headers, the
+ * timeout, policies).
+ */
+const VERSUS: [string, string, string][] = [
+  [
+    "many keys, reference object behind our middleware",
+    "exact, many keys",
+    "reference, our middleware, many keys",
+  ],
+  [
+    "many keys, reference behind the minimal route",
+    "exact, many keys",
+    "reference, minimal route, many keys",
+  ],
+  [
+    "hot key, reference object behind our middleware",
+    "exact, hot key under limit",
+    "reference, our middleware, hot key",
+  ],
+  [
+    "hot key, reference behind the minimal route",
+    "exact, hot key under limit",
+    "reference, minimal route, hot key",
+  ],
+];
+
+/**
+ * Exact mode's ratio to bare divided by the reference's, round by round (both measured in the
+ * same round, each against the bare runs around it): above 1× exact mode is ahead.
+ */
+function comparisons(runs: Run[]): string {
+  const lines = ["| exact mode vs reference | median | per round |", "|:--|--:|--:|"];
+  for (const [what, exact, reference] of VERSUS) {
+    const perRound: number[] = [];
+    for (const run of runs) {
+      if (run.scenario !== exact || run.ratio === undefined) continue;
+      const ref = runs.find((r) => r.scenario === reference && r.round === run.round);
+      if (ref?.ratio) perRound.push(run.ratio / ref.ratio);
+    }
+    if (perRound.length === 0) continue;
+    const cells = perRound.map((x) => x.toFixed(2)).join(" / ");
+    lines.push(`| ${what} | ${median(perRound).toFixed(2)}× | ${cells} |`);
+  }
+  return lines.length > 2 ? lines.join("\n") : "";
+}
 
 interface Run extends Result {
   round: number;
@@ -287,8 +368,8 @@ function markdownTable(rows: Row[]): string {
   ].join("\n");
 }
 
-/** The table as Markdown, with the date and the machine, under bench/results/. */
-function writeReport(table: string) {
+/** The tables as Markdown, with the date and the machine, under bench/results/. */
+function writeReport(table: string, versus: string) {
   const target = process.env.BENCH_OUT;
   if (target === "-") return;
   const now = new Date();
@@ -306,15 +387,19 @@ function writeReport(table: string) {
     "- Ratios: each limited run divided by the mean of the bare runs right before and after it " +
       "in the same workerd; the table shows medians over the rounds, the per-round ratios after them. " +
       "Absolute req/s are for this machine and moment only.",
-    "- Many keys: 1,000 identities picked at random per request (limit 100/min, never reached). " +
-      "Hot key under limit: one identity, limit 10⁹/min. Over limit: 1/h. Reference: " +
-      "scripts/bench/reference-limiter.ts (fixed window, synchronous `ctx.storage.kv`, one " +
-      "object per key), behind a minimal route (three `X-RateLimit-*` headers) and behind our " +
-      "middleware in place of our client and object (same response as `exact`).",
+    "- Many keys: 1,000 identities picked at random per request (limit 100/min, never reached), " +
+      "each requested once before the first round. Hot key under limit: one identity, limit " +
+      "10⁹/min. Over limit: 1/h. `exact` and `fast` run the `api` policy (GCRA) through our " +
+      "middleware. Reference: scripts/bench/reference-limiter.ts (fixed window, synchronous " +
+      "`ctx.storage.kv`, one object per key, no cleanup), once behind a minimal route that sets " +
+      "three `X-RateLimit-*` headers and once behind our middleware in place of our client and " +
+      "object (same response as `exact`). Every route takes its identity from the same stand-in " +
+      "for authentication.",
     ...(note ? [`- Note: ${note}`] : []),
     "",
     table,
     "",
+    ...(versus ? [versus, ""] : []),
   ];
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, lines.join("\n"));
