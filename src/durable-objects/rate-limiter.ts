@@ -2,12 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type AlgorithmState,
   consume,
-  type Evaluation,
   evaluateAlgorithm,
-  type GcraState,
   gcra,
   limitResult,
-  type SlidingWindowState,
   slidingWindow,
 } from "../lib/rate-limit/algorithms";
 import type {
@@ -118,21 +115,43 @@ const UPSERT = `
 `;
 
 /**
+ * How long a counter is kept after it expired (went back to "no state at all") before the alarm
+ * deletes it. Deleting right at expiry made a key used every second or two pay for its object's
+ * whole life cycle on nearly every request: tables created again, an alarm set, the alarm run,
+ * the storage deleted. Kept this long, a key in use costs one write per request and one alarm per
+ * grace period; an idle object still ends up with no storage at all, this much later.
+ */
+export const IDLE_GRACE_MS = 10 * 60_000;
+
+/**
  * Distributed rate limiter, one object per identity key (the caller picks `idFromName(key)`).
  *
  * Storage is the synchronous SQLite API: a check reads its rows, decides every limit and writes
  * the results in one synchronous turn, so no other request can interleave (exact under
  * concurrency without relying on input gates), and state survives eviction.
+ *
+ * This instance is the only writer of its storage, so it keeps what it read or wrote in memory
+ * (rows, the override, the pending alarm) and a check in the steady state runs one statement:
+ * its write. Memory is dropped whenever storage could have changed without it (a failed write,
+ * a reset, the alarm's deletions) and is gone anyway when the instance is evicted.
  */
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private schemaReady = false;
-  // Only this instance writes the alarm, so memory knows whether one is pending.
-  private alarmPending = false;
+  /** Rows by `rowId(key, name)`; `null` = known to be absent. */
+  private readonly rows = new Map<string, Row | null>();
+  /** The stored override; `undefined` = not read yet. */
+  private override: Override | null | undefined;
+  /** When the pending alarm fires (`null`: none), read once per instance, then kept in step. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    // Once per instance, before the first request: an earlier instance may have set the alarm.
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
   async ping(): Promise<{ ok: true; at: number }> {
@@ -156,12 +175,15 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = blockedMs === 0 && evaluations.every((e) => e.evaluation.allowed);
 
     if (allowed) {
-      this.ctx.storage.transactionSync(() => {
-        for (const { spec, limit, evaluation } of evaluations) {
-          if (spec.cost > 0) this.writeRow(spec, limit, evaluation);
+      const writes = evaluations.filter((e) => e.spec.cost > 0);
+      // One statement is atomic by itself; several need a transaction to be all-or-nothing.
+      const write = () => {
+        for (const { spec, limit, evaluation } of writes) {
+          this.writeState(spec, limit, evaluation.next, evaluation.expiresAt);
         }
-      });
-      this.ensureAlarm(evaluations.map((e) => e.evaluation.expiresAt));
+      };
+      this.guarded(() => (writes.length > 1 ? this.ctx.storage.transactionSync(write) : write()));
+      this.ensureAlarm(writes.map((e) => e.evaluation.expiresAt));
     }
 
     return {
@@ -188,37 +210,39 @@ export class RateLimiter extends DurableObject<Env> {
         : null;
     const blockedMs = blockedUntil === null ? 0 : blockedUntil - now;
     const expiries: number[] = [];
-    const result = this.ctx.storage.transactionSync(() => {
-      const current = request.limits.map((spec) => {
-        const limit = effectiveLimit(spec.limit, override);
-        let state = stateOf(spec, this.readRow(spec.key, spec.name));
-        if (spec.consumed > 0) {
-          const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
-          state = used.next;
-          this.writeState(spec, limit, used.next, used.expiresAt);
-          expiries.push(used.expiresAt);
+    const result = this.guarded(() =>
+      this.ctx.storage.transactionSync(() => {
+        const current = request.limits.map((spec) => {
+          const limit = effectiveLimit(spec.limit, override);
+          let state = stateOf(spec, this.readRow(spec.key, spec.name));
+          if (spec.consumed > 0) {
+            const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
+            state = used.next;
+            this.writeState(spec, limit, used.next, used.expiresAt);
+            expiries.push(used.expiresAt);
+          }
+          const evaluation = evaluateAlgorithm(
+            spec.algorithm,
+            state,
+            limit,
+            spec.windowMs,
+            spec.cost,
+            now,
+          );
+          return { spec, limit, state, evaluation };
+        });
+        const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
+        if (allowed) {
+          for (const c of current) {
+            if (c.spec.cost <= 0) continue;
+            c.state = c.evaluation.next;
+            this.writeState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt);
+            expiries.push(c.evaluation.expiresAt);
+          }
         }
-        const evaluation = evaluateAlgorithm(
-          spec.algorithm,
-          state,
-          limit,
-          spec.windowMs,
-          spec.cost,
-          now,
-        );
-        return { spec, limit, state, evaluation };
-      });
-      const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
-      if (allowed) {
-        for (const c of current) {
-          if (c.spec.cost <= 0) continue;
-          c.state = c.evaluation.next;
-          this.writeState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt);
-          expiries.push(c.evaluation.expiresAt);
-        }
-      }
-      return { allowed, current };
-    });
+        return { allowed, current };
+      }),
+    );
     this.ensureAlarm(expiries);
     return {
       allowed: result.allowed,
@@ -241,31 +265,35 @@ export class RateLimiter extends DurableObject<Env> {
    */
   refund(request: RefundRequest): void {
     this.ensureSchema();
-    this.ctx.storage.transactionSync(() => {
-      for (const spec of request.limits) {
-        const row = this.readRow(spec.key, spec.name);
-        if (!row || spec.cost <= 0) continue;
-        if (row.algorithm === "gcra") {
-          const interval = row.window_ms / Math.max(1, row.limit_value);
-          row.tat = Math.max(row.tat - spec.cost * interval, 0);
-        } else {
-          const start = request.at - (request.at % row.window_ms);
-          if (row.window_start === start) {
-            row.curr_count = Math.max(0, row.curr_count - spec.cost);
-          } else if (row.window_start === start + row.window_ms) {
-            row.prev_count = Math.max(0, row.prev_count - spec.cost);
+    this.guarded(() =>
+      this.ctx.storage.transactionSync(() => {
+        for (const spec of request.limits) {
+          const stored = this.readRow(spec.key, spec.name);
+          if (!stored || spec.cost <= 0) continue;
+          const row = { ...stored };
+          if (row.algorithm === "gcra") {
+            const interval = row.window_ms / Math.max(1, row.limit_value);
+            row.tat = Math.max(row.tat - spec.cost * interval, 0);
+          } else {
+            const start = request.at - (request.at % row.window_ms);
+            if (row.window_start === start) {
+              row.curr_count = Math.max(0, row.curr_count - spec.cost);
+            } else if (row.window_start === start + row.window_ms) {
+              row.prev_count = Math.max(0, row.prev_count - spec.cost);
+            }
           }
+          this.sql.exec(
+            "UPDATE rl_state SET prev_count = ?, curr_count = ?, tat = ? WHERE key = ? AND name = ?",
+            row.prev_count,
+            row.curr_count,
+            row.tat,
+            row.key,
+            row.name,
+          );
+          this.rows.set(rowId(row.key, row.name), row);
         }
-        this.sql.exec(
-          "UPDATE rl_state SET prev_count = ?, curr_count = ?, tat = ? WHERE key = ? AND name = ?",
-          row.prev_count,
-          row.curr_count,
-          row.tat,
-          row.key,
-          row.name,
-        );
-      }
-    });
+      }),
+    );
   }
 
   /** Current state of this identity's counters (optionally only the named ones). */
@@ -288,6 +316,7 @@ export class RateLimiter extends DurableObject<Env> {
   /** Deletes counters (all, or the named ones). Overrides are kept: clear them explicitly. */
   reset(names?: string[]): { deleted: number } {
     this.ensureSchema();
+    this.rows.clear();
     if (!names) return { deleted: this.sql.exec("DELETE FROM rl_state").rowsWritten };
     let deleted = 0;
     for (const name of names) {
@@ -310,35 +339,51 @@ export class RateLimiter extends DurableObject<Env> {
       override.blockedUntil ?? null,
       override.expiresAt,
     );
-    this.ensureAlarm([override.expiresAt]);
+    this.override = undefined; // read back as stored on next use
+    // Brings a later alarm forward; an earlier one (the counters' cleanup) is left alone.
+    this.armAlarm(override.expiresAt);
     return override;
   }
 
   clearOverride(): void {
     this.ensureSchema();
     this.sql.exec("DELETE FROM rl_override");
+    this.override = null;
   }
 
-  /** Deletes state nobody can observe any more; once nothing is left the object is empty. */
+  /**
+   * Deletes counters that have been expired for `IDLE_GRACE_MS` and overrides that have expired;
+   * once nothing is left the object's storage is deleted. Otherwise it sets itself again for the
+   * next thing that will be deletable (one alarm per grace period while the key is in use).
+   */
   override async alarm(): Promise<void> {
-    this.alarmPending = false;
+    this.alarmAt = null;
     this.ensureSchema();
     const now = Date.now();
-    this.sql.exec("DELETE FROM rl_state WHERE expires_at <= ?", now);
-    this.sql.exec("DELETE FROM rl_override WHERE expires_at <= ?", now);
+    if (
+      this.sql.exec("DELETE FROM rl_state WHERE expires_at <= ?", now - IDLE_GRACE_MS).rowsWritten
+    ) {
+      this.rows.clear();
+    }
+    if (this.sql.exec("DELETE FROM rl_override WHERE expires_at <= ?", now).rowsWritten) {
+      this.override = null;
+    }
     const next = this.sql
       .exec<{ at: number | null }>(
-        `SELECT max(at) AS at FROM (
-           SELECT max(expires_at) AS at FROM rl_state
-           UNION ALL SELECT max(expires_at) AS at FROM rl_override)`,
+        `SELECT min(at) AS at FROM (
+           SELECT min(expires_at) + ? AS at FROM rl_state
+           UNION ALL SELECT min(expires_at) AS at FROM rl_override)`,
+        IDLE_GRACE_MS,
       )
       .one().at;
     if (next === null) {
-      await this.ctx.storage.deleteAll();
       this.schemaReady = false;
+      this.rows.clear();
+      this.override = null;
+      await this.ctx.storage.deleteAll(); // the alarm too: nothing is left to clean up
       return;
     }
-    this.ensureAlarm([next]);
+    this.armAlarm(next);
   }
 
   private ensureSchema() {
@@ -347,43 +392,78 @@ export class RateLimiter extends DurableObject<Env> {
     this.schemaReady = true;
   }
 
-  // One pending alarm is enough: when it fires it reschedules itself for whatever remains.
+  /** After writing counters that expire at `expiries`: makes sure an alarm will clean them up. */
   private ensureAlarm(expiries: number[]) {
-    if (this.alarmPending || expiries.length === 0) return;
-    this.alarmPending = true;
+    if (expiries.length === 0) return;
+    this.armAlarm(Math.min(...expiries) + IDLE_GRACE_MS);
+  }
+
+  /**
+   * One pending alarm is enough: when it fires it sets itself again for whatever remains. So an
+   * alarm is set only when none is pending, or to bring the pending one forward; a key in use
+   * only ever moves its cleanup later, so in the steady state a check sets no alarm at all.
+   */
+  private armAlarm(at: number) {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
     // Real clock, not the injected one: an alarm is a wall-clock event.
-    void this.ctx.storage.setAlarm(Math.max(Date.now(), ...expiries) + 1_000);
+    this.alarmAt = Math.max(at, Date.now() + 1_000);
+    void this.ctx.storage.setAlarm(this.alarmAt);
+  }
+
+  /** Runs storage writes; if they throw, what memory holds may no longer match storage. */
+  private guarded<T>(writes: () => T): T {
+    try {
+      return writes();
+    } catch (err) {
+      this.rows.clear();
+      this.override = undefined;
+      throw err;
+    }
   }
 
   private readRow(key: string, name: string): Row | undefined {
-    return this.sql
-      .exec<Row>("SELECT * FROM rl_state WHERE key = ? AND name = ?", key, name)
-      .toArray()[0];
-  }
-
-  private writeRow(
-    spec: LimitSpec,
-    limit: number,
-    evaluation: Evaluation<SlidingWindowState | GcraState>,
-  ) {
-    this.writeState(spec, limit, evaluation.next, evaluation.expiresAt);
+    const id = rowId(key, name);
+    let row = this.rows.get(id);
+    if (row === undefined) {
+      row =
+        this.sql
+          .exec<Row>("SELECT * FROM rl_state WHERE key = ? AND name = ?", key, name)
+          .toArray()[0] ?? null;
+      // An object holds its identity's few counters; the bound only guards against misuse.
+      if (this.rows.size >= MAX_CACHED_ROWS) this.rows.clear();
+      this.rows.set(id, row);
+    }
+    return row ?? undefined;
   }
 
   private writeState(spec: LimitSpec, limit: number, state: AlgorithmState, expiresAt: number) {
     const sliding = "windowStart" in state ? state : undefined;
+    const row: Row = {
+      key: spec.key,
+      name: spec.name,
+      algorithm: spec.algorithm,
+      window_ms: spec.windowMs,
+      limit_value: limit,
+      window_start: sliding?.windowStart ?? 0,
+      prev_count: sliding?.prev ?? 0,
+      curr_count: sliding?.curr ?? 0,
+      tat: "tat" in state ? state.tat : 0,
+      expires_at: expiresAt,
+    };
     this.sql.exec(
       UPSERT,
-      spec.key,
-      spec.name,
-      spec.algorithm,
-      spec.windowMs,
-      limit,
-      sliding?.windowStart ?? 0,
-      sliding?.prev ?? 0,
-      sliding?.curr ?? 0,
-      "tat" in state ? state.tat : 0,
-      expiresAt,
+      row.key,
+      row.name,
+      row.algorithm,
+      row.window_ms,
+      row.limit_value,
+      row.window_start,
+      row.prev_count,
+      row.curr_count,
+      row.tat,
+      row.expires_at,
     );
+    this.rows.set(rowId(row.key, row.name), row);
   }
 
   private readOverride(): Override | null {
@@ -402,9 +482,16 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   private activeOverride(now: number): Override | null {
-    const override = this.readOverride();
+    if (this.override === undefined) this.override = this.readOverride();
+    const override = this.override;
     return override && override.expiresAt > now ? override : null;
   }
+}
+
+const MAX_CACHED_ROWS = 256;
+
+function rowId(key: string, name: string): string {
+  return `${key.length}:${key}${name}`;
 }
 
 function effectiveLimit(limit: number, override: Override | null): number {

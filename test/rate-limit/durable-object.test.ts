@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { RateLimiter } from "../../src/durable-objects/rate-limiter";
+import { IDLE_GRACE_MS, type RateLimiter } from "../../src/durable-objects/rate-limiter";
 import type { Algorithm, LimitSpec } from "../../src/lib/rate-limit/types";
 
 const ns = env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>;
@@ -46,6 +46,32 @@ describe("RateLimiter durable object", () => {
         admittedPerRound.push(results.filter((r) => r.allowed).length);
       }
       expect(admittedPerRound).toEqual(Array(20).fill(L));
+    });
+
+    it("admits exactly what is left to bursts at a key in use, across eviction and reset", async () => {
+      const key = freshKey("warm");
+      const stub = objectFor(key);
+      const limit = spec(key, { algorithm, limit: 10 });
+      const burst = async (now: number) => {
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => stub.check({ limits: [limit], now })),
+        );
+        return results.filter((r) => r.allowed).length;
+      };
+      for (let i = 0; i < 4; i++) {
+        expect((await stub.check({ limits: [limit], now: base })).allowed).toBe(true);
+      }
+      expect(await burst(base)).toBe(6);
+      expect(await burst(base)).toBe(0);
+      // A new instance starts from storage: still nothing left.
+      await evictDurableObject(stub);
+      expect(await burst(base)).toBe(0);
+      // Half of the limit has come back (GCRA: 30 s of refill; sliding window: halfway into the
+      // next window, the full previous one weighs 5).
+      const later = algorithm === "gcra" ? base + 30_000 : base + MINUTE + 30_000;
+      expect(await burst(later)).toBe(5);
+      await stub.reset();
+      expect(await burst(later)).toBe(10);
     });
   });
 
@@ -92,6 +118,32 @@ describe("RateLimiter durable object", () => {
     expect(state.limits.map((l) => l.used)).toEqual([2]);
     const wideOnly = await stub.check({ limits: [wide], now });
     expect(wideOnly.limits[0]?.remaining).toBe(97);
+  });
+
+  it("starts a counter over when its policy's algorithm or window changes, and follows a new limit", async () => {
+    const key = freshKey("policy");
+    const stub = objectFor(key);
+    const now = base;
+    const sliding = spec(key, { limit: 3 });
+    for (let i = 0; i < 3; i++)
+      expect((await stub.check({ limits: [sliding], now })).allowed).toBe(true);
+    expect((await stub.check({ limits: [sliding], now })).allowed).toBe(false);
+    const used = async () =>
+      (await stub.getState(undefined, now)).limits.map((l) => [l.algorithm, l.used]);
+
+    const gcra = spec(key, { algorithm: "gcra", limit: 3 });
+    expect((await stub.check({ limits: [gcra], now })).limits[0]?.remaining).toBe(2);
+    expect(await used()).toEqual([["gcra", 1]]);
+    // A raised limit keeps the bucket (full for another 20 s: two of six now), and the state
+    // is read with the new limit from then on.
+    const raised = { ...gcra, limit: 6 };
+    expect((await stub.check({ limits: [raised], now })).limits[0]?.remaining).toBe(3);
+    expect(await used()).toEqual([["gcra", 3]]);
+    const longer = { ...raised, windowMs: 2 * MINUTE };
+    expect((await stub.check({ limits: [longer], now })).limits[0]?.remaining).toBe(5);
+    await evictDurableObject(stub);
+    expect(await used()).toEqual([["gcra", 1]]);
+    expect((await stub.check({ limits: [longer], now })).limits[0]?.remaining).toBe(4);
   });
 
   it("keeps counts across eviction", async () => {
@@ -213,6 +265,8 @@ describe("RateLimiter durable object", () => {
       });
       await stub.clearOverride();
       expect((await stub.getState()).override).toBeNull();
+      const cleared = await stub.check({ limits: [spec(key, { name: "y", limit: 4 })], now });
+      expect(cleared.limits[0]?.limit).toBe(4);
     });
   });
 
@@ -225,32 +279,205 @@ describe("RateLimiter durable object", () => {
     expect((await stub.getState(undefined, now)).limits.map((l) => l.name)).toEqual(["b"]);
     expect(await stub.reset()).toEqual({ deleted: 1 });
     expect((await stub.getState()).limits).toEqual([]);
+    // The next check starts from nothing, not from what the object held before the reset.
+    const after = await stub.check({ limits: [spec(key, { name: "b" })], now });
+    expect(after.limits[0]?.remaining).toBe(9);
   });
 
-  it("deletes idle state in its alarm and keeps live state", async () => {
-    const idleKey = freshKey("idle");
-    const idle = objectFor(idleKey);
-    // State written "long ago": every window has passed.
-    await idle.check({ limits: [spec(idleKey)], now: Date.now() - 10 * MINUTE });
-    expect((await idle.getState()).limits).toHaveLength(1);
-    expect(await runDurableObjectAlarm(idle)).toBe(true);
-    expect((await idle.getState()).limits).toEqual([]);
-    const tables = await runInDurableObject(idle, (_instance: RateLimiter, state) =>
-      state.storage.sql
-        .exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'rl_%'")
-        .one(),
-    );
-    expect(tables.n).toBe(2); // recreated empty by getState: the rows are gone
+  describe("idle cleanup", () => {
+    /** Storage as the object left it, read without going through the object's methods. */
+    async function stored(stub: DurableObjectStub<RateLimiter>) {
+      return runInDurableObject(stub, async (_instance: RateLimiter, state) => {
+        const sql = state.storage.sql;
+        const tables = sql
+          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+          .toArray()
+          .map((t) => t.name)
+          .filter((name) => name.startsWith("rl_"))
+          .sort();
+        const count = (table: string) =>
+          tables.includes(table)
+            ? sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n
+            : undefined;
+        return {
+          tables,
+          rows: count("rl_state"),
+          overrides: count("rl_override"),
+          alarm: await state.storage.getAlarm(),
+        };
+      });
+    }
 
-    const liveKey = freshKey("live");
-    const live = objectFor(liveKey);
-    await live.check({ limits: [spec(liveKey)] });
-    expect(await runDurableObjectAlarm(live)).toBe(true);
-    expect((await live.getState()).limits).toHaveLength(1);
-    // It rescheduled itself for when the state goes idle.
-    const alarm = await runInDurableObject(live, (_i: RateLimiter, state) =>
-      state.storage.getAlarm(),
-    );
-    expect(alarm).toBeGreaterThan(Date.now() + MINUTE);
+    const empty = { tables: [], rows: undefined, overrides: undefined, alarm: null };
+
+    it("deletes state idle past the grace period, then answers like a new object", async () => {
+      const idleKey = freshKey("idle");
+      const idle = objectFor(idleKey);
+      const limit = spec(idleKey, { limit: 3 });
+      // State written "long ago": every window and the grace period after it have passed.
+      await idle.check({ limits: [limit], now: Date.now() - IDLE_GRACE_MS - 3 * MINUTE });
+      expect((await idle.getState()).limits).toHaveLength(1);
+      expect(await runDurableObjectAlarm(idle)).toBe(true);
+      // Nothing left: the whole storage is gone (no tables, no alarm), not just the rows.
+      expect(await stored(idle)).toEqual(empty);
+
+      // The same instance still answers, exactly, and sets its alarm again.
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, () => idle.check({ limits: [limit] })),
+      );
+      expect(burst.filter((r) => r.allowed)).toHaveLength(3);
+      const after = await stored(idle);
+      expect(after.tables).toEqual(["rl_override", "rl_state"]);
+      expect(after.alarm).toBeGreaterThan(Date.now() + IDLE_GRACE_MS - MINUTE);
+      // And so does a new instance.
+      await evictDurableObject(idle);
+      expect((await idle.check({ limits: [limit] })).allowed).toBe(false);
+    });
+
+    it("schedules the cleanup for the counter's expiry plus the grace period", async () => {
+      const key = freshKey("live");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const [counter] = (await stub.getState()).limits;
+      expect(counter).toBeDefined();
+      const cleanupAt = (counter?.expiresAt ?? 0) + IDLE_GRACE_MS;
+      expect((await stored(stub)).alarm).toBe(cleanupAt);
+      // Run early (the counter is live), the alarm keeps it and sets itself again for that time.
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toMatchObject({ rows: 1, alarm: cleanupAt });
+      // Use moves the counter's expiry later, never its cleanup earlier: no new alarm.
+      await stub.check({ limits: [spec(key)] });
+      expect((await stored(stub)).alarm).toBe(cleanupAt);
+    });
+
+    it("keeps state that expired within the grace period, and reschedules itself", async () => {
+      const key = freshKey("recent");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 3 });
+      // Expired a minute or two ago: the old alarm deleted this and the object's storage.
+      const writtenAt = Date.now() - 3 * MINUTE;
+      await stub.check({ limits: [limit], now: writtenAt });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const after = await stored(stub);
+      expect(after.rows).toBe(1);
+      const expiresAt = writtenAt - (writtenAt % MINUTE) + 2 * MINUTE;
+      expect(after.alarm).toBe(expiresAt + IDLE_GRACE_MS);
+      // Expired state counts as none.
+      expect((await stub.check({ limits: [limit] })).limits[0]?.remaining).toBe(2);
+    });
+
+    it("deletes an expired override, and the storage once nothing else is left", async () => {
+      const key = freshKey("override-only");
+      const stub = objectFor(key);
+      await stub.setOverride({ limit: 50, expiresAt: Date.now() - 1 });
+      expect((await stored(stub)).alarm).not.toBeNull();
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toEqual(empty);
+    });
+
+    it("brings the cleanup forward for an override that expires first, then keeps the counters", async () => {
+      const key = freshKey("override-first");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const countersAlarm = (await stored(stub)).alarm ?? 0;
+      const expiresAt = Date.now() + MINUTE;
+      await stub.setOverride({ limit: 50, expiresAt });
+      expect((await stored(stub)).alarm).toBe(expiresAt);
+      // Once the override has expired, the alarm deletes it and sets itself for the counters.
+      await stub.setOverride({ limit: 50, expiresAt: Date.now() - 1 });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      expect(await stored(stub)).toEqual({
+        tables: ["rl_override", "rl_state"],
+        rows: 1,
+        overrides: 0,
+        alarm: countersAlarm,
+      });
+      expect((await stub.check({ limits: [spec(key)] })).limits[0]?.limit).toBe(10);
+    });
+
+    it("an override that outlives the counters does not hold back their cleanup", async () => {
+      const key = freshKey("override-alarm");
+      const stub = objectFor(key);
+      await stub.check({ limits: [spec(key)] });
+      const armed = (await stored(stub)).alarm;
+      await evictDurableObject(stub); // a new instance reads the pending alarm
+      await stub.setOverride({ limit: 20, expiresAt: Date.now() + 7 * 24 * 60 * MINUTE });
+      expect((await stored(stub)).alarm).toBe(armed);
+    });
+
+    /** Runs `checks` inside the object, recording the storage work they do. */
+    function watch(stub: DurableObjectStub<RateLimiter>, checks: (instance: RateLimiter) => void) {
+      return runInDurableObject(stub, (instance: RateLimiter, state) => {
+        const sql = state.storage.sql;
+        const exec = sql.exec;
+        const setAlarm = state.storage.setAlarm;
+        const seen = { statements: [] as string[], alarms: 0 };
+        sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+          seen.statements.push(query.trim().split(/\s+/).slice(0, 3).join(" "));
+          return exec.call(sql, query, ...bindings);
+        }) as typeof sql.exec;
+        state.storage.setAlarm = (...args) => {
+          seen.alarms++;
+          return setAlarm.apply(state.storage, args);
+        };
+        try {
+          checks(instance);
+          return seen;
+        } finally {
+          sql.exec = exec;
+          state.storage.setAlarm = setAlarm;
+        }
+      });
+    }
+
+    it("serves a key used steadily with one write per check: no schema, reads or new alarm", async () => {
+      const key = freshKey("steady");
+      const stub = objectFor(key);
+      // 100 per minute: each check's state expires 0.6 s after it. Checked as of 2 s ago, so
+      // by the time the alarm runs it has expired, as for a user who clicks every second or two.
+      const limit = spec(key, { algorithm: "gcra", limit: 100 });
+      const ago = () => Date.now() - 2_000;
+      await stub.check({ limits: [limit], now: ago() });
+      expect((await stored(stub)).alarm).not.toBeNull();
+
+      for (let second = 0; second < 5; second++) {
+        // Another check a "second" later, after the alarm had its chance to run.
+        if (second > 0) expect(await runDurableObjectAlarm(stub)).toBe(true);
+        const seen = await watch(stub, (instance) => {
+          for (let i = 0; i < 3; i++) {
+            expect(instance.check({ limits: [limit], now: ago() }).allowed).toBe(true);
+          }
+        });
+        expect(seen).toEqual({ statements: Array(3).fill("INSERT INTO rl_state"), alarms: 0 });
+      }
+      const after = await stored(stub);
+      expect(after.rows).toBe(1);
+      expect(after.alarm).not.toBeNull();
+    });
+
+    it("a new instance leaves a pending alarm alone, and sets one when none is pending", async () => {
+      const key = freshKey("instance");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 3 });
+      await stub.check({ limits: [limit] });
+      const armed = (await stored(stub)).alarm;
+      await evictDurableObject(stub);
+      const next = await watch(stub, (instance) => {
+        expect(instance.check({ limits: [limit] }).limits[0]?.remaining).toBe(1);
+      });
+      expect(next.alarms).toBe(0);
+      expect((await stored(stub)).alarm).toBe(armed);
+
+      // Counters without an alarm (lost, or stored before alarms were kept): the next write
+      // sets one, so they are cleaned up after all.
+      await runInDurableObject(stub, (_i: RateLimiter, state) => state.storage.deleteAlarm());
+      await evictDurableObject(stub);
+      const healed = await watch(stub, (instance) => {
+        expect(instance.check({ limits: [limit] }).limits[0]?.remaining).toBe(0);
+      });
+      expect(healed.alarms).toBe(1);
+      const [counter] = (await stub.getState()).limits;
+      expect((await stored(stub)).alarm).toBe((counter?.expiresAt ?? 0) + IDLE_GRACE_MS);
+    });
   });
 });

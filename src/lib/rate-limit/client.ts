@@ -156,9 +156,12 @@ export class DurableObjectRateLimitClient implements RateLimitClient {
       key: l.key ?? key,
     }));
     const cost = specs.reduce((sum, s) => sum + s.cost, 0);
-    const cacheKey = denialCacheKey(key, specs);
     const started = opts.now ?? Date.now();
-    const cached = this.cache?.lookup(cacheKey, cost, started);
+    // The key is only built when there is something to look up, or a denial to remember.
+    const cached =
+      this.cache && this.cache.size > 0
+        ? this.cache.lookup(denialCacheKey(key, specs), cost, started)
+        : undefined;
     if (cached) return cached;
 
     let results: LimitResult[];
@@ -170,20 +173,30 @@ export class DurableObjectRateLimitClient implements RateLimitClient {
     }
     const allowed = results.every((r) => r.allowed);
     // The object decided after `started`, so `started + retryAfter` never outlasts its answer.
-    if (!allowed) this.cache?.remember(cacheKey, cost, started, results);
+    if (!allowed) this.cache?.remember(denialCacheKey(key, specs), cost, started, results);
     return { allowed, source: "origin", limits: results };
   }
 
   private async checkObjects(specs: LimitSpec[], now: number | undefined) {
+    const request = (limits: LimitSpec[]) => (now === undefined ? { limits } : { limits, now });
+    // The common case, one object: nothing to group, refund or reorder (it answers in order).
+    const objectKey = specs[0]?.key;
+    if (objectKey !== undefined && specs.every((s) => s.key === objectKey)) {
+      const result: CheckResult = await this.stub(objectKey).check(request(specs));
+      return specs.map((s, i) => {
+        const answer = result.limits[i];
+        return answer?.name === s.name ? answer : missing(s.name);
+      });
+    }
     const groups = new Map<string, LimitSpec[]>();
     for (const spec of specs) {
       const group = groups.get(spec.key);
       if (group) group.push(spec);
       else groups.set(spec.key, [spec]);
     }
-    const calls = [...groups].map(async ([objectKey, group]) => {
-      const stub = this.stub(objectKey);
-      const result: CheckResult = await stub.check({ limits: group, now });
+    const calls = [...groups].map(async ([key, group]) => {
+      const stub = this.stub(key);
+      const result: CheckResult = await stub.check(request(group));
       return { stub, group, result };
     });
     const answers = await Promise.all(calls);
@@ -203,19 +216,8 @@ export class DurableObjectRateLimitClient implements RateLimitClient {
     return this.namespace.get(this.namespace.idFromName(objectKey));
   }
 
-  private async withTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`rate limiter gave no answer within ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
-    });
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      if (timer !== null) clearTimeout(timer);
-    }
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    return withTimeout(promise, this.timeoutMs);
   }
 }
 
@@ -231,14 +233,22 @@ export function denialCacheKey(key: string, specs: LimitSpec[]): string {
 }
 
 /** Rejects after `ms` if `promise` has not settled (the caller applies its failure mode). */
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate limiter gave no answer within ${ms} ms`)), ms);
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  // One promise and one timer, no race: this runs on every exact-mode request.
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`rate limiter gave no answer within ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    if (timer !== null) clearTimeout(timer);
-  }
 }
