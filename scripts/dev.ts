@@ -26,6 +26,7 @@ import {
   runMigrations,
   runtimeUrl,
 } from "./lib/db.ts";
+import { readDevVar } from "./lib/dev-vars.ts";
 import { type NeonHttpServer, startNeonHttpServer } from "./lib/neon-http.ts";
 import {
   assertPortFree,
@@ -121,13 +122,7 @@ function addMissingDevVars(devVars: string, example: string) {
 
 /** One value of .dev.vars (dotenv syntax: KEY=value, optionally quoted). */
 function devVar(devVars: string, key: string): string {
-  const line = readFileSync(devVars, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${key}=`));
-  const value = line
-    ?.slice(key.length + 1)
-    .trim()
-    .replace(/^(["'])(.*)\1$/, "$2");
+  const value = readDevVar(devVars, key);
   if (!value) throw new Error(`${key} is missing from .dev.vars (see .dev.vars.example)`);
   return value;
 }

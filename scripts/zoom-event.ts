@@ -16,7 +16,7 @@
  * --topic, --duration <minutes>, --plain-token (url_validation), --dry-run (print a curl, send
  * nothing), --i-mean-it (allow a non-loopback --url)
  */
-import { existsSync, readFileSync } from "node:fs";
+
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -28,6 +28,7 @@ import {
   SIMULATED_EVENT_NAMES,
   signedZoomWebhook,
 } from "../src/providers/zoom/simulate.ts";
+import { readDevVar } from "./lib/dev-vars.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const USAGE = [
@@ -103,15 +104,7 @@ function webhookSecret(): { secret: string; from: string } {
   const key = "ZOOM_WEBHOOK_SECRET_TOKEN";
   if (process.env[key]) return { secret: process.env[key], from: "the environment" };
   for (const file of [".dev.vars", ".dev.vars.example"]) {
-    const path = join(root, file);
-    if (!existsSync(path)) continue;
-    const line = readFileSync(path, "utf8")
-      .split("\n")
-      .find((l) => l.startsWith(`${key}=`));
-    const value = line
-      ?.slice(key.length + 1)
-      .trim()
-      .replace(/^(["'])(.*)\1$/, "$2");
+    const value = readDevVar(join(root, file), key);
     if (value) return { secret: value, from: file };
   }
   return fail(`${key} is not set (environment, .dev.vars or .dev.vars.example)`, 1);
