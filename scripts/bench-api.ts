@@ -34,7 +34,7 @@
  *   BENCH_DEEP         rows before the deep page (90% of BENCH_ROWS)
  *   BENCH_FOLLOW_API   1: reach the deep page by following the cursor through the API all the
  *                      way (minutes; see deepCursor)
- *   BENCH_ONLY         scenarios to measure, comma-separated: me, users-first, users-deep,
+ *   BENCH_ONLY         scenarios to measure, comma-separated: me, users-first, users-deep, courses,
  *                      refresh (all)
  *   BENCH_OUTPUT       results file (bench/results/<date>-api.md); "-" prints the table only
  *
@@ -69,6 +69,7 @@ import {
 } from "./lib/db.ts";
 import { startNeonHttpServer } from "./lib/neon-http.ts";
 import { startLocalPostgres } from "./lib/postgres.ts";
+import { seedDemoCatalogue } from "./lib/seed.ts";
 import { offlineWranglerEnv } from "./lib/wrangler-env.ts";
 import { startWsProxy } from "./lib/ws-proxy.ts";
 
@@ -82,7 +83,7 @@ const REFRESH_SCRIPT = join(root, "scripts/bench/refresh-pool.lua");
 class UsageError extends Error {}
 
 type ScenarioKey = "health" | (typeof SCENARIOS)[number];
-const SCENARIOS = ["me", "users-first", "users-deep", "refresh"] as const;
+const SCENARIOS = ["me", "users-first", "users-deep", "refresh", "courses"] as const;
 
 function numberEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -138,6 +139,7 @@ function readKnobs() {
 const BENCH_POLICIES = {
   api: { limit: 1_000_000_000, syncBatch: 30 },
   session: { limit: 1_000_000_000 },
+  catalogue: { limit: 1_000_000_000 },
 };
 
 const PASSWORD = "bench password at dawn 2026";
@@ -568,6 +570,7 @@ const LABELS: Record<ScenarioKey, string> = {
   "users-first": "GET /v1/admin/users?limit=50 (first page)",
   "users-deep": "GET /v1/admin/users?limit=50 (deep page)",
   refresh: "POST /v1/auth/refresh",
+  courses: "GET /v1/courses (KV cache)",
 };
 
 interface Run extends WrkResult {
@@ -661,6 +664,15 @@ function goals(rows: Row[]): Goal[] {
     value: me8?.ratio === undefined ? "not measured" : `${me8.ratio.toFixed(2)}x`,
     met: me8?.ratio === undefined ? undefined : clean(me8) && me8.ratio >= 0.3,
   });
+  for (const c of [...new Set(rows.map((r) => r.connections))]) {
+    const courses = find("courses", c);
+    if (courses?.ratio === undefined) continue;
+    out.push({
+      text: `GET /v1/courses (from the cache) >= 0.7x /health at ${c} connection${c === 1 ? "" : "s"}`,
+      value: `${courses.ratio.toFixed(2)}x`,
+      met: clean(courses) && courses.ratio >= 0.7,
+    });
+  }
   for (const c of [...new Set(rows.map((r) => r.connections))]) {
     const first = find("users-first", c);
     const deep = find("users-deep", c);
@@ -922,7 +934,12 @@ async function main() {
       { email: STUDENT, role: "student" },
       { email: ADMIN, role: "admin" },
     ],
-  }).finally(() => owner.end());
+  })
+    .then(async (result) => {
+      await seedDemoCatalogue(owner);
+      return result;
+    })
+    .finally(() => owner.end());
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   log(
     `seeded ${counts.users.toLocaleString("en-US")} users (+2 bench accounts), ` +
@@ -1050,6 +1067,9 @@ async function main() {
       switch (scenario) {
         case "health":
           return runWrk({ ...common, url: `${base}/health` });
+        case "courses":
+          // Anonymous and cached: after the first read every request is a cache hit.
+          return runWrk({ ...common, url: `${base}/v1/courses` });
         case "me":
           return runWrk({
             ...common,
@@ -1134,7 +1154,7 @@ async function main() {
     `Worker: src/index.ts bundled by wrangler ${info.wrangler} from wrangler.toml (\`deploy --dry-run\`), served by one workerd through Miniflare ${info.miniflare}'s Node API. Bindings from wrangler.toml: RATE_LIMITER (Durable Object, SQLite), CACHE (KV), CF_VERSION_METADATA and its vars (ENVIRONMENT development, LOG_LEVEL info: one log line per request, passed to this process by Miniflare); static assets and cron triggers left out`,
     `Database: PostgreSQL ${info.postgres}, embedded, fsync on, data on disk. The Worker connects as app_runtime (row-level security on) with the Neon driver on the app's two paths, as in production: reads and self-contained writes over the local SQL-over-HTTP endpoint (NEON_HTTP_ENDPOINT; pooled connections to Postgres, like Neon's), interactive transactions (login, refresh) over the local WebSocket proxy with a new connection (so a new backend) per request`,
     `Data: ${n(counts.users)} users (+2 bench accounts), ${n(counts.sessions)} live sessions with one refresh token each, ${n(counts.auditRows)} audit rows written through the hashing trigger (audit_verify() ok); one argon2id hash for every user; VACUUM ANALYZE after. **Seeding took ${seedSeconds.toFixed(1)} s** (inserts ${seeded.insertSeconds.toFixed(1)} s, VACUUM ANALYZE ${seeded.vacuumSeconds.toFixed(1)} s)`,
-    `**Rate limits raised for the benchmark**: RATE_LIMIT_POLICIES=\`${JSON.stringify(BENCH_POLICIES)}\`. \`api\` (per user: /v1/me, /v1/admin/*) and \`session\` (per address: /v1/auth/refresh) would deny the load; modes, algorithms and the \`api\` sync batch stay as in production. The per-refresh-token \`session-token\` limit is not raised: each token is used once`,
+    `**Rate limits raised for the benchmark**: RATE_LIMIT_POLICIES=\`${JSON.stringify(BENCH_POLICIES)}\`. \`api\` (per user: /v1/me, /v1/admin/*), \`session\` (per address: /v1/auth/refresh) and \`catalogue\` (per address: /v1/courses) would deny the load; modes, algorithms and the \`api\` sync batch stay as in production. The per-refresh-token \`session-token\` limit is not raised: each token is used once`,
     `wrk ${info.wrk}, ${knobs.threads} thread(s), \`--timeout 10s\`, ${knobs.duration} s per run after ${knobs.warmup} s of warm-up, ${knobs.rounds} round(s), connections ${knobs.connections.join(" and ")}. The table shows medians over rounds; each ratio is to the mean of the \`/health\` runs just before and after`,
     `CPU ms/req (from /proc): workerd; all of Postgres (live and ended processes); this process, which runs the WebSocket proxy and the SQL-over-HTTP endpoint and receives the Worker's log lines. Independent of how busy the neighbours keep the machine`,
     `Tokens: the bench accounts log in through POST /v1/auth/login.${deepHow ? ` The deep page is GET /v1/admin/users?limit=50 with the cursor of row ${n(knobs.deep)} (its 50 rows checked against SQL), ${deepHow}.` : ""} Each refresh request spends a distinct, never-used refresh token of a seeded session (pool of ${n(poolSize)}, ${n(poolOffset)} handed out including warm-ups and checks), so every one rotates a live token`,

@@ -92,6 +92,13 @@ const seeders: Seeder[] = [
   },
 ];
 
+/** Only the demo catalogue (two published courses, one draft): what `npm run bench:api` reads. */
+export async function seedDemoCatalogue(client: pg.Client): Promise<number> {
+  const seeder = seeders.find((s) => s.name === "demo catalogue");
+  if (!seeder) throw new Error("the demo catalogue seeder is missing");
+  return seeder.run(client);
+}
+
 export async function seed(client: pg.Client, log: (line: string) => void): Promise<void> {
   for (const s of seeders) {
     const inserted = await s.run(client);
