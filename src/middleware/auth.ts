@@ -1,7 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { httpFromConfig } from "../db/client";
-import { type UserRole, type UserStatus, users } from "../db/schema";
+import { type User, type UserRole, type UserStatus, users } from "../db/schema";
 import { runAs, SYSTEM } from "../db/transaction";
 import type { AppEnv } from "../lib/context";
 import { AppError } from "../lib/errors";
@@ -19,14 +19,10 @@ export interface Principal {
   sessionId: string;
   email: string;
   /** The rest of the user's row as the principal lookup read it, this request (GET /v1/me). */
-  profile: {
-    fullName: string;
-    phone: string | null;
-    status: UserStatus;
-    emailVerified: boolean;
-    createdAt: Date;
-    lastActiveAt: Date | null;
-  };
+  profile: Pick<
+    User,
+    "fullName" | "phone" | "status" | "emailVerifiedAt" | "createdAt" | "lastActiveAt"
+  >;
 }
 
 /** Activity stamps are written at most this often per user, off the request path. */
@@ -109,7 +105,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       sessionExpiresAt: new Date(found.session_expires_at),
       fullName: found.full_name,
       phone: found.phone,
-      emailVerified: found.email_verified_at !== null,
+      emailVerifiedAt: found.email_verified_at === null ? null : new Date(found.email_verified_at),
       createdAt: new Date(found.created_at),
     };
     if (
@@ -129,7 +125,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
         fullName: row.fullName,
         phone: row.phone,
         status: row.status as UserStatus,
-        emailVerified: row.emailVerified,
+        emailVerifiedAt: row.emailVerifiedAt,
         createdAt: row.createdAt,
         lastActiveAt: row.lastActiveAt,
       },

@@ -143,18 +143,12 @@ async function currentUser(ctx: ServiceContext): Promise<User> {
  */
 export function getMe(principal: Principal | undefined): UserView {
   if (!principal) throw unauthenticated();
-  const { profile } = principal;
-  return {
+  return toUserView({
     id: principal.userId,
     email: principal.email,
-    fullName: profile.fullName,
-    phone: profile.phone,
     role: principal.role,
-    status: profile.status,
-    emailVerified: profile.emailVerified,
-    createdAt: profile.createdAt.toISOString(),
-    lastActiveAt: profile.lastActiveAt?.toISOString() ?? null,
-  };
+    ...principal.profile,
+  });
 }
 
 export async function updateMe(

@@ -1,7 +1,21 @@
 import type { User } from "../../../db/schema";
 import type { UserView } from "../schemas";
 
-export function toUserView(u: User): UserView {
+/** The columns a view shows: a whole row, or the principal lookup's copy of them. */
+type ViewedUser = Pick<
+  User,
+  | "id"
+  | "email"
+  | "fullName"
+  | "phone"
+  | "role"
+  | "status"
+  | "emailVerifiedAt"
+  | "createdAt"
+  | "lastActiveAt"
+>;
+
+export function toUserView(u: ViewedUser): UserView {
   return {
     id: u.id,
     email: u.email,
