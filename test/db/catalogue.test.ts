@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { insertBatch, insertCourse } from "../support/catalogue";
 import { fileDatabase } from "../support/setup";
-import { asRuntime, ENTER, newUser, type Query, signedEntry } from "./support";
+import { inContext, newUser, type Query } from "./support";
 
 const COUNTS = `SELECT
   (SELECT count(*) FROM courses WHERE category = $1)::int AS courses,
@@ -24,22 +24,6 @@ async function catalogue() {
     }
   }
   return { category, published, draft, archived };
-}
-
-/** Runs `fn` in one transaction as app_runtime, entered as `actor` (or with no context). */
-function inContext<R>(
-  actor: { userId: string | null; role: "anonymous" | "student" | "admin" } | null,
-  fn: (q: Query) => Promise<R>,
-): Promise<R> {
-  return asRuntime(async (q) => {
-    await q("BEGIN");
-    try {
-      if (actor) await q(ENTER, await signedEntry(actor));
-      return await fn(q);
-    } finally {
-      await q("ROLLBACK");
-    }
-  });
 }
 
 describe("catalogue RLS", () => {

@@ -69,3 +69,19 @@ export async function can(sql: string, params: unknown[]): Promise<boolean> {
   const [row] = await admin<{ r: boolean }>(sql, params);
   return row?.r === true;
 }
+
+/** Runs `fn` in one transaction as app_runtime, entered as `actor` (or with no context), rolled back. */
+export function inContext<R>(
+  actor: { userId: string | null; role: "anonymous" | "student" | "admin" | "system" } | null,
+  fn: (q: Query) => Promise<R>,
+): Promise<R> {
+  return asRuntime(async (q) => {
+    await q("BEGIN");
+    try {
+      if (actor) await q(ENTER, await signedEntry(actor));
+      return await fn(q);
+    } finally {
+      await q("ROLLBACK");
+    }
+  });
+}
