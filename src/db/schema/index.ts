@@ -5,6 +5,7 @@ export * from "./batches";
 export * from "./courses";
 export * from "./email-outbox";
 export * from "./error-logs";
+export * from "./idempotency-keys";
 export * from "./one-time-tokens";
 export * from "./rate-limit-counters";
 export * from "./sessions";
