@@ -23,6 +23,7 @@ export interface MaintenanceReport {
   oneTimeTokensDeleted: number;
   rateLimitCountersDeleted: number;
   emailOutboxDeleted: number;
+  idempotencyKeysDeleted: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
   /** Checkpoints anchored in KV by this run. */
   auditAnchored: number;
@@ -57,6 +58,7 @@ interface RetentionStep {
     | "oneTimeTokensDeleted"
     | "rateLimitCountersDeleted"
     | "emailOutboxDeleted"
+    | "idempotencyKeysDeleted"
   >;
   /** One batch: deletes at most `limit` rows and reports how many. */
   batch: (limit: number) => SQL;
@@ -106,6 +108,13 @@ const retentionSteps = (config: AppConfig): RetentionStep[] => [
        where created_at < now() - make_interval(days => ${EMAIL_OUTBOX_RETENTION_DAYS})
        limit ${limit})`,
   },
+  // Idempotency records (stored responses) live 24 hours (src/lib/idempotency); a key past
+  // its expiry is already free to reuse, so this only reclaims space.
+  {
+    name: "idempotencyKeysDeleted",
+    batch: (limit) => sql`delete from idempotency_keys where ctid = any(array(
+      select ctid from idempotency_keys where expires_at < now() limit ${limit}))`,
+  },
 ];
 
 export interface MaintenanceOptions {
@@ -125,7 +134,7 @@ const describe = (err: unknown) => {
 
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
- * sessions and tokens, rate-limit counters and outbox rows; sealing settled audit rows into
+ * sessions and tokens, rate-limit counters, outbox rows and idempotency records; sealing settled audit rows into
  * the checkpoint chain; anchoring new checkpoints in KV.
  *
  * Every step is independent: each retention batch is its own short transaction, and a step
@@ -149,6 +158,7 @@ export async function runMaintenance(
     oneTimeTokensDeleted: 0,
     rateLimitCountersDeleted: 0,
     emailOutboxDeleted: 0,
+    idempotencyKeysDeleted: 0,
     auditCheckpoint: null,
     auditAnchored: 0,
     backlog: [],

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppConfig } from "../env";
 import type { Principal } from "../middleware/auth";
 import type { Services } from "../middleware/init";
+import type { Idempotency } from "./idempotency";
 
 export interface AppVariables {
   requestId: string;
@@ -10,6 +11,8 @@ export interface AppVariables {
   /** Set by the auth middleware once a caller is identified. */
   userId?: string;
   principal?: Principal;
+  /** Set by the idempotency middleware when the request holds a claim on its key. */
+  idempotency?: Idempotency;
 }
 
 export interface AppEnv {

@@ -5,13 +5,22 @@
 export const errorCatalog = {
   VALIDATION_FAILED: { status: 400, title: "The request is invalid" },
   MALFORMED_REQUEST: { status: 400, title: "The request could not be read" },
+  IDEMPOTENCY_KEY_MISSING: { status: 400, title: "An Idempotency-Key header is required" },
   UNAUTHENTICATED: { status: 401, title: "Authentication is required" },
   FORBIDDEN: { status: 403, title: "You are not allowed to do this" },
   NOT_FOUND: { status: 404, title: "The resource was not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here" },
   CONFLICT: { status: 409, title: "The request conflicts with the current state" },
+  IDEMPOTENCY_KEY_IN_USE: {
+    status: 409,
+    title: "A request with this idempotency key is still in progress",
+  },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    title: "This idempotency key was used for a different request",
+  },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL_ERROR: { status: 500, title: "Something went wrong on our side" },
   BAD_ENVIRONMENT: { status: 500, title: "The service is misconfigured" },

@@ -4,6 +4,7 @@ import { isDatabaseUnavailable } from "../db/client";
 import type { AppContext } from "./context";
 import { recordServerFault } from "./error-log";
 import { AppError, dependencyUnavailable } from "./errors";
+import { isClaimLost, keyInUse } from "./idempotency/errors";
 import { problemResponse } from "./problem";
 
 /** Maps anything thrown to the one error model. Unknown errors never leak their message. */
@@ -30,6 +31,8 @@ export function toAppError(err: unknown): AppError {
     }
   }
   if (isDatabaseUnavailable(err)) return dependencyUnavailable("postgres", err);
+  // The request's Idempotency-Key was taken over by a retry: its transaction rolled back.
+  if (isClaimLost(err)) return keyInUse(1);
   return new AppError({
     code: "INTERNAL_ERROR",
     detail: "An unexpected error occurred.",

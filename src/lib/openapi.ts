@@ -29,6 +29,7 @@ const descriptions: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Unsupported content type",
+  422: "The Idempotency-Key was used for a different request",
   429: "Rate limited",
   500: "Server fault",
   502: "An upstream provider failed",

@@ -6,6 +6,7 @@ import type { AuditMeta } from "./audit";
 import { Cache } from "./cache";
 import type { AppContext } from "./context";
 import type { EmailMessage } from "./email";
+import type { Idempotency } from "./idempotency";
 
 export type OutgoingEmail = EmailMessage;
 
@@ -31,6 +32,8 @@ export interface ServiceContext {
    * with the response). For work whose cost must not show in response time, e.g. forgot-password.
    */
   detached: (work: (db: Database) => Promise<void>) => void;
+  /** The request's Idempotency-Key claim, when its route uses `idempotency()`: `complete` it. */
+  idempotency?: Idempotency;
 }
 
 export function serviceContext(c: AppContext): ServiceContext {
@@ -89,5 +92,6 @@ export function serviceContext(c: AppContext): ServiceContext {
       const own = dbFromConfig(config);
       waitUntil(work(own.db).finally(() => own.close()));
     },
+    idempotency: c.get("idempotency"),
   };
 }

@@ -16,6 +16,8 @@ export function corsFromConfig(): MiddlewareHandler<AppEnv> {
     exposeHeaders: [
       "X-Request-Id",
       "Link",
+      "Location",
+      "Idempotent-Replayed",
       "Retry-After",
       "RateLimit",
       "RateLimit-Policy",

@@ -10,6 +10,7 @@ import {
   auditCheckpoints,
   emailOutbox,
   errorLogs,
+  idempotencyKeys,
   oneTimeTokens,
   sessions,
 } from "../../src/db/schema";
@@ -154,6 +155,39 @@ describe("retention in batches", () => {
     const left = await h.db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, to));
     expect(left).toHaveLength(1);
     expect(left[0]?.createdAt.getTime()).toBeGreaterThan(Date.now() - 30 * 86_400_000);
+  });
+
+  it("purges idempotency records past their 24 hours, in flight or completed; keeps the rest", async (t) => {
+    const h = await Harness.init(t);
+    const scope = `ip:purge-${crypto.randomUUID().slice(0, 8)}`;
+    const hours = (n: number) => new Date(Date.now() + n * 3_600_000);
+    const row = (key: string, createdAt: Date, state: "in_flight" | "completed") => ({
+      scope,
+      key,
+      fingerprint: "fp",
+      token: crypto.randomUUID(),
+      state,
+      lockedUntil: state === "in_flight" ? new Date(createdAt.getTime() + 60_000) : null,
+      responseStatus: state === "completed" ? 201 : null,
+      responseBody: state === "completed" ? "{}" : null,
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + 24 * 3_600_000),
+    });
+    await h.db
+      .insert(idempotencyKeys)
+      .values([
+        row("old-completed", hours(-25), "completed"),
+        row("old-in-flight", hours(-25), "in_flight"),
+        row("recent", hours(-23), "completed"),
+        row("new", hours(0), "in_flight"),
+      ]);
+    const report = await runMaintenance(h.env);
+    expect(report.idempotencyKeysDeleted).toBeGreaterThanOrEqual(2);
+    const left = await h.db
+      .select({ key: idempotencyKeys.key })
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.scope, scope));
+    expect(left.map((r) => r.key).sort()).toEqual(["new", "recent"]);
   });
 });
 

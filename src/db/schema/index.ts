@@ -9,6 +9,7 @@ export * from "./courses";
 export * from "./email-outbox";
 export * from "./enrolments";
 export * from "./error-logs";
+export * from "./idempotency-keys";
 export * from "./one-time-tokens";
 export * from "./rate-limit-counters";
 export * from "./recordings";
