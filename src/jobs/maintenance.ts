@@ -10,6 +10,8 @@ export const RETENTION_BATCH = 5_000;
 export const RETENTION_MAX_BATCHES = 20;
 /** Outbox rows (recipient, template, status) are kept this long. */
 export const EMAIL_OUTBOX_RETENTION_DAYS = 30;
+/** Webhook dedup rows: providers stop retrying within days (Zoom after about 85 minutes). */
+export const WEBHOOK_EVENTS_RETENTION_DAYS = 30;
 
 export interface StepFailure {
   step: string;
@@ -23,6 +25,7 @@ export interface MaintenanceReport {
   oneTimeTokensDeleted: number;
   rateLimitCountersDeleted: number;
   emailOutboxDeleted: number;
+  webhookEventsDeleted: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
   /** Checkpoints anchored in KV by this run. */
   auditAnchored: number;
@@ -57,6 +60,7 @@ interface RetentionStep {
     | "oneTimeTokensDeleted"
     | "rateLimitCountersDeleted"
     | "emailOutboxDeleted"
+    | "webhookEventsDeleted"
   >;
   /** One batch: deletes at most `limit` rows and reports how many. */
   batch: (limit: number) => SQL;
@@ -106,6 +110,14 @@ const retentionSteps = (config: AppConfig): RetentionStep[] => [
        where created_at < now() - make_interval(days => ${EMAIL_OUTBOX_RETENTION_DAYS})
        limit ${limit})`,
   },
+  // A redelivery older than this is not a retry any more; the composite key has no single id.
+  {
+    name: "webhookEventsDeleted",
+    batch: (limit) => sql`delete from webhook_events where ctid = any(array(
+      select ctid from webhook_events
+       where received_at < now() - make_interval(days => ${WEBHOOK_EVENTS_RETENTION_DAYS})
+       limit ${limit}))`,
+  },
 ];
 
 export interface MaintenanceOptions {
@@ -125,7 +137,7 @@ const describe = (err: unknown) => {
 
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
- * sessions and tokens, rate-limit counters and outbox rows; sealing settled audit rows into
+ * sessions and tokens, rate-limit counters, outbox rows and webhook dedup rows; sealing settled audit rows into
  * the checkpoint chain; anchoring new checkpoints in KV.
  *
  * Every step is independent: each retention batch is its own short transaction, and a step
@@ -149,6 +161,7 @@ export async function runMaintenance(
     oneTimeTokensDeleted: 0,
     rateLimitCountersDeleted: 0,
     emailOutboxDeleted: 0,
+    webhookEventsDeleted: 0,
     auditCheckpoint: null,
     auditAnchored: 0,
     backlog: [],
