@@ -258,6 +258,24 @@ describe("POST /v1/webhooks/zoom: exactly once", () => {
     expect(keys.every((k) => /^[0-9a-f]{64}$/.test(k.eventKey))).toBe(true);
   });
 
+  it("a class joining at once from one address: every delivery applied, none limited", async (t) => {
+    const h = await Harness.init(t);
+    const { session, startsAt, meetingId } = await setup(h);
+    const joins = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        sendZoomEvent(h, {
+          event: "meeting.participant_joined",
+          meetingId,
+          email: `student${i}@example.in`,
+          at: new Date(startsAt.getTime() + i * 1000),
+        }),
+      ),
+    );
+    expect(joins.map((r) => r.status)).toEqual(Array(25).fill(200));
+    expect(joins.every((r) => r.body.outcome === "applied")).toBe(true);
+    expect(await intervalsOf(h, session.id)).toHaveLength(25);
+  });
+
   it("distinct events of one participant do not collide: join, leave, rejoin, leave", async (t) => {
     const h = await Harness.init(t);
     const { session, startsAt, meetingId } = await setup(h);
