@@ -161,8 +161,14 @@ if (text) console.log(text);
 
 if (res.status === 404 && text.includes('"NOT_FOUND"')) {
   console.error(
-    "zoom:event: this API has no POST /v1/webhooks/zoom yet: the route comes with the live-class " +
-      "(Learning) endpoints. The request above is what Zoom would send.",
+    "zoom:event: this API has no POST /v1/webhooks/zoom: is it an older build? The request above " +
+      "is what Zoom would send.",
+  );
+}
+if (res.ok && text.includes('"unknown_meeting"')) {
+  console.error(
+    `zoom:event: no class session has meeting ${meetingId}. With the dev provider, pass the ` +
+      "session's id (its meeting id is derived from it) or the session's zoom_meeting_id.",
   );
 }
 if (event === "endpoint.url_validation" && res.ok) {

@@ -6,6 +6,7 @@ import { registerAuthRoutes } from "./domains/auth";
 import { registerAuthLimits } from "./domains/auth/limits";
 import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
+import { registerLiveRoutes } from "./domains/live";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminRoutes(app);
   registerRateLimitRoutes(app);
   registerCatalogueRoutes(app);
+  registerLiveRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
 

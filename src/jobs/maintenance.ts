@@ -10,6 +10,8 @@ export const RETENTION_BATCH = 5_000;
 export const RETENTION_MAX_BATCHES = 20;
 /** Outbox rows (recipient, template, status) are kept this long. */
 export const EMAIL_OUTBOX_RETENTION_DAYS = 30;
+/** Webhook dedup rows: providers stop retrying within days (Zoom after about 85 minutes). */
+export const WEBHOOK_EVENTS_RETENTION_DAYS = 30;
 
 export interface StepFailure {
   step: string;
@@ -24,6 +26,7 @@ export interface MaintenanceReport {
   rateLimitCountersDeleted: number;
   emailOutboxDeleted: number;
   idempotencyKeysDeleted: number;
+  webhookEventsDeleted: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
   /** Checkpoints anchored in KV by this run. */
   auditAnchored: number;
@@ -59,6 +62,7 @@ interface RetentionStep {
     | "rateLimitCountersDeleted"
     | "emailOutboxDeleted"
     | "idempotencyKeysDeleted"
+    | "webhookEventsDeleted"
   >;
   /** One batch: deletes at most `limit` rows and reports how many. */
   batch: (limit: number) => SQL;
@@ -115,6 +119,14 @@ const retentionSteps = (config: AppConfig): RetentionStep[] => [
     batch: (limit) => sql`delete from idempotency_keys where ctid = any(array(
       select ctid from idempotency_keys where expires_at < now() limit ${limit}))`,
   },
+  // A redelivery older than this is not a retry any more; the composite key has no single id.
+  {
+    name: "webhookEventsDeleted",
+    batch: (limit) => sql`delete from webhook_events where ctid = any(array(
+      select ctid from webhook_events
+       where received_at < now() - make_interval(days => ${WEBHOOK_EVENTS_RETENTION_DAYS})
+       limit ${limit}))`,
+  },
 ];
 
 export interface MaintenanceOptions {
@@ -134,7 +146,8 @@ const describe = (err: unknown) => {
 
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
- * sessions and tokens, rate-limit counters, outbox rows and idempotency records; sealing settled audit rows into
+ * sessions and tokens, rate-limit counters, outbox rows, idempotency records and webhook
+ * dedup rows; sealing settled audit rows into
  * the checkpoint chain; anchoring new checkpoints in KV.
  *
  * Every step is independent: each retention batch is its own short transaction, and a step
@@ -159,6 +172,7 @@ export async function runMaintenance(
     rateLimitCountersDeleted: 0,
     emailOutboxDeleted: 0,
     idempotencyKeysDeleted: 0,
+    webhookEventsDeleted: 0,
     auditCheckpoint: null,
     auditAnchored: 0,
     backlog: [],

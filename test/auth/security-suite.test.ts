@@ -94,6 +94,9 @@ const ENDPOINTS: Protected[] = [
     roles: ["admin", "super_admin"],
     body: { name: "Evening" },
   },
+  // Recordings: any signed-in role (students see their batches', admins any).
+  { method: "GET", path: "/v1/me/recordings", roles: ["student", "admin", "super_admin"] },
+  { method: "GET", path: `/v1/recordings/${SOME_ID}`, roles: ["student", "admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -206,6 +209,8 @@ describe("security suite: every protected endpoint", () => {
       "POST /v1/admin-requests/verify",
       "GET /v1/courses",
       "GET /v1/courses/:slug",
+      // Zoom's webhook: its signature is the credential (test/live/zoom-webhook.test.ts).
+      "POST /v1/webhooks/zoom",
       // Development and tests only (404 elsewhere): the dev Zoom provider's pages.
       "GET /dev/zoom/join/:meetingId",
       "GET /dev/zoom/start/:meetingId",

@@ -189,6 +189,22 @@ describe("retention in batches", () => {
       .where(eq(idempotencyKeys.scope, scope));
     expect(left.map((r) => r.key).sort()).toEqual(["new", "recent"]);
   });
+
+  it("keeps webhook_events (dedup rows) 30 days", async (t) => {
+    const h = await Harness.init(t);
+    const key = crypto.randomUUID();
+    await h.db.execute(
+      sql`insert into webhook_events (provider, event_key, event, received_at)
+          values ('zoom', ${`${key}-old`}, 'meeting.started', now() - interval '31 days'),
+                 ('zoom', ${`${key}-new`}, 'meeting.started', now() - interval '29 days')`,
+    );
+    const report = await runMaintenance(h.env);
+    expect(report.webhookEventsDeleted).toBeGreaterThanOrEqual(1);
+    const left = await h.db.execute<{ event_key: string }>(
+      sql`select event_key from webhook_events where event_key like ${`${key}%`}`,
+    );
+    expect(left.rows.map((r) => r.event_key)).toEqual([`${key}-new`]);
+  });
 });
 
 /** Makes one step fail for real: the Worker's role loses DELETE on rate_limit_counters. */

@@ -44,6 +44,7 @@ export const policyNames = [
   "strict",
   "health",
   "catalogue",
+  "webhook",
 ] as const;
 export type PolicyName = (typeof policyNames)[number];
 export type Policies = Readonly<Record<PolicyName, Policy>>;
@@ -127,6 +128,20 @@ export const defaultPolicies: Policies = {
   catalogue: {
     name: "catalogue",
     limit: 600,
+    windowMs: MINUTE,
+    algorithm: "gcra",
+    key: "ip",
+    failureMode: "open",
+    mode: "fast",
+  },
+  // Signed provider webhooks, counted per provider (`provider:zoom`), never per address: Zoom
+  // delivers from a handful of addresses, and a class of 200 joining in a minute is 200 events
+  // at once, times every class starting on the hour. Checked only after the signature, so
+  // unsigned requests cost an HMAC and never a counter. A ceiling that protects the database,
+  // not fairness: fails open, decided in the isolate. A 429 is not a loss: Zoom retries later.
+  webhook: {
+    name: "webhook",
+    limit: 12_000,
     windowMs: MINUTE,
     algorithm: "gcra",
     key: "ip",
