@@ -10,6 +10,8 @@ export const errorCatalog = {
   NOT_FOUND: { status: 404, title: "The resource was not found" },
   METHOD_NOT_ALLOWED: { status: 405, title: "This method is not allowed here" },
   CONFLICT: { status: 409, title: "The request conflicts with the current state" },
+  BATCH_FULL: { status: 409, title: "The batch has no seats left" },
+  ENROLMENT_CLOSED: { status: 409, title: "The batch is not taking enrolments" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
