@@ -3,7 +3,7 @@ import type { AppEnv } from "../../lib/context";
 import { requireAuth, requireRole } from "../../middleware/auth";
 import * as cancelEnrolment from "./routes/cancel-enrolment";
 import * as createEnrolment from "./routes/create-enrolment";
-import * as getRoster from "./routes/get-roster";
+import * as getBatchRoster from "./routes/get-batch-roster";
 import * as grantEnrolment from "./routes/grant-enrolment";
 import * as listMyEnrolments from "./routes/list-my-enrolments";
 
@@ -17,7 +17,13 @@ export function registerEnrolmentRoutes(app: OpenAPIHono<AppEnv>) {
   app.use("/v1/enrolments/*", requireAuth(), requireRole("student"));
   // Already behind requireAuth: /v1/me/* (auth domain) for any signed-in role, and
   // /v1/admin/batches/* for admins and super admins (catalogue domain, registered first).
-  for (const r of [createEnrolment, listMyEnrolments, cancelEnrolment, grantEnrolment, getRoster]) {
+  for (const r of [
+    createEnrolment,
+    listMyEnrolments,
+    cancelEnrolment,
+    grantEnrolment,
+    getBatchRoster,
+  ]) {
     r.register(app);
   }
 }
