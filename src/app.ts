@@ -5,6 +5,7 @@ import { registerAdminRequestRoutes } from "./domains/admin-requests";
 import { registerAuthRoutes } from "./domains/auth";
 import { registerAuthLimits } from "./domains/auth/limits";
 import { registerCatalogueRoutes } from "./domains/catalogue";
+import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
@@ -57,6 +58,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerRateLimitRoutes(app);
   registerCatalogueRoutes(app);
   registerLiveRoutes(app);
+  registerEnrolmentRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
 

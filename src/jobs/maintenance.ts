@@ -1,8 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import { type Database, dbFromConfig } from "../db/client";
 import { runAs, SYSTEM } from "../db/transaction";
+import { invalidateCoursePage } from "../domains/catalogue/public";
+import { expireHoldsBatch } from "../domains/enrolments/public";
 import { type AppConfig, loadConfig } from "../env";
 import { anchorCheckpoints } from "../lib/audit-anchor";
+import { Cache } from "../lib/cache";
 
 /** Rows deleted per statement (and per transaction): short locks, bounded WAL per commit. */
 export const RETENTION_BATCH = 5_000;
@@ -27,6 +30,8 @@ export interface MaintenanceReport {
   emailOutboxDeleted: number;
   idempotencyKeysDeleted: number;
   webhookEventsDeleted: number;
+  /** Seat holds (pending_payment) past their expiry, set to `expired`. */
+  enrolmentHoldsExpired: number;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
   /** Checkpoints anchored in KV by this run. */
   auditAnchored: number;
@@ -147,7 +152,7 @@ const describe = (err: unknown) => {
 /**
  * The scheduled housekeeping (cron in wrangler.toml): retention of error logs, expired
  * sessions and tokens, rate-limit counters, outbox rows, idempotency records and webhook
- * dedup rows; sealing settled audit rows into
+ * dedup rows; expiring lapsed enrolment holds; sealing settled audit rows into
  * the checkpoint chain; anchoring new checkpoints in KV.
  *
  * Every step is independent: each retention batch is its own short transaction, and a step
@@ -173,6 +178,7 @@ export async function runMaintenance(
     emailOutboxDeleted: 0,
     idempotencyKeysDeleted: 0,
     webhookEventsDeleted: 0,
+    enrolmentHoldsExpired: 0,
     auditCheckpoint: null,
     auditAnchored: 0,
     backlog: [],
@@ -196,12 +202,33 @@ export async function runMaintenance(
         report.backlog.push(step.name);
       });
     }
+    const kv = (env as { CACHE?: KVNamespace }).CACHE;
+    // An expired hold stops counting toward capacity the moment it expires (batch_seats_taken):
+    // this step only tidies its status (and audits it) and refreshes the course pages, so every
+    // 15 minutes is often enough. Same batch bounds as retention.
+    await attempt("enrolmentHoldsExpired", async () => {
+      const slugs = new Set<string>();
+      let drained = false;
+      for (let i = 0; i < maxBatches && !drained; i++) {
+        const { expired, slugs: touched } = await expireHoldsBatch(db, batchSize);
+        report.enrolmentHoldsExpired += expired;
+        for (const slug of touched) slugs.add(slug);
+        drained = expired < batchSize;
+      }
+      if (!drained) report.backlog.push("enrolmentHoldsExpired");
+      if (slugs.size > 0) {
+        if (!kv) throw new Error("no CACHE binding: course pages were not invalidated");
+        const pending: Promise<unknown>[] = [];
+        const cache = new Cache({ kv, waitUntil: (work) => pending.push(work) });
+        await Promise.all([...slugs].map((slug) => invalidateCoursePage({ cache }, slug)));
+        await Promise.allSettled(pending);
+      }
+    });
     await attempt("auditSeal", async () => {
       report.auditCheckpoint = await sealAudit(db);
     });
     // Anchors whatever is sealed and not yet anchored, including checkpoints of earlier runs
     // whose KV write failed; only the Worker's key can make them.
-    const kv = (env as { CACHE?: KVNamespace }).CACHE;
     await attempt("auditAnchor", async () => {
       if (!kv) throw new Error("no CACHE binding to keep audit anchors in");
       report.auditAnchored = (await anchorCheckpoints(db, kv, config.AUDIT_ANCHOR_SECRET)).anchored;

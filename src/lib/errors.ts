@@ -15,6 +15,8 @@ export const errorCatalog = {
     status: 409,
     title: "A request with this idempotency key is still in progress",
   },
+  BATCH_FULL: { status: 409, title: "The batch has no seats left" },
+  ENROLMENT_CLOSED: { status: 409, title: "The batch is not taking enrolments" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
   IDEMPOTENCY_KEY_REUSED: {

@@ -97,6 +97,22 @@ const ENDPOINTS: Protected[] = [
   // Recordings: any signed-in role (students see their batches', admins any).
   { method: "GET", path: "/v1/me/recordings", roles: ["student", "admin", "super_admin"] },
   { method: "GET", path: `/v1/recordings/${SOME_ID}`, roles: ["student", "admin", "super_admin"] },
+  // Enrolments: students take and give back their own seats; admins grant and read rosters.
+  {
+    method: "POST",
+    path: "/v1/enrolments",
+    roles: ["student"],
+    body: { batchId: SOME_ID },
+  },
+  { method: "GET", path: "/v1/me/enrolments", roles: ["student", "admin", "super_admin"] },
+  { method: "POST", path: `/v1/enrolments/${SOME_ID}/cancel`, roles: ["student"] },
+  {
+    method: "POST",
+    path: `/v1/admin/batches/${SOME_ID}/enrolments`,
+    roles: ["admin", "super_admin"],
+    body: { userId: SOME_ID, reason: "Scholarship" },
+  },
+  { method: "GET", path: `/v1/admin/batches/${SOME_ID}/roster`, roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },

@@ -7,7 +7,14 @@ import { and, eq, getTableColumns, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/pg-proxy";
 import { beforeAll, describe, expect, it } from "vitest";
-import { adminRequests, auditLogs, courses, errorLogs, users } from "../../src/db/schema";
+import {
+  adminRequests,
+  auditLogs,
+  courses,
+  enrolments,
+  errorLogs,
+  users,
+} from "../../src/db/schema";
 import { orderTerms } from "../../src/lib/pagination";
 import { admin } from "./support";
 
@@ -25,12 +32,17 @@ function nodes(plan: PlanNode): PlanNode[] {
 }
 
 /** The plan Postgres picks for one page. */
-async function planOf(table: PgTable, filter: SQL | undefined, order: PgColumn[]) {
+async function planOf(
+  table: PgTable,
+  filter: SQL | undefined,
+  order: PgColumn[],
+  direction: "asc" | "desc" = "desc",
+) {
   const query = builder
     .select(getTableColumns(table))
     .from(table)
     .where(filter)
-    .orderBy(...orderTerms(order, "desc"))
+    .orderBy(...orderTerms(order, direction))
     .limit(51)
     .toSQL();
   const [row] = await admin<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
@@ -105,9 +117,27 @@ describe("list pages are read from their index, without a sort", () => {
       [courses.publishedAt, courses.id],
       "courses_published_category_idx",
     ],
+    [
+      "my enrolments",
+      enrolments,
+      eq(enrolments.userId, "00000000-0000-4000-8000-000000000001"),
+      [enrolments.createdAt, enrolments.id],
+      "enrolments_user_created_idx",
+    ],
   ] as const)("%s", async ([, table, filter, order, index]) => {
     const plan = await planOf(table, filter, [...order]);
     expect(plan.map((n) => n["Node Type"])).not.toContain("Sort");
     expect(plan.map((n) => n["Index Name"])).toContain(index);
+  });
+
+  it("a batch's roster (oldest first)", async () => {
+    const plan = await planOf(
+      enrolments,
+      eq(enrolments.batchId, "00000000-0000-4000-8000-000000000001"),
+      [enrolments.createdAt, enrolments.id],
+      "asc",
+    );
+    expect(plan.map((n) => n["Node Type"])).not.toContain("Sort");
+    expect(plan.map((n) => n["Index Name"])).toContain("enrolments_batch_created_idx");
   });
 });

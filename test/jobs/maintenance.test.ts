@@ -3,12 +3,14 @@ import {
   createScheduledController,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it, type TestContext } from "vitest";
 import { createApp } from "../../src/app";
 import {
   auditCheckpoints,
+  auditLogs,
   emailOutbox,
+  enrolments,
   errorLogs,
   idempotencyKeys,
   oneTimeTokens,
@@ -17,8 +19,10 @@ import {
 import { createWorker } from "../../src/index";
 import { MaintenanceError, runMaintenance } from "../../src/jobs/maintenance";
 import { ANCHOR_LATEST_KEY, anchorKey, readAnchor } from "../../src/lib/audit-anchor";
+import { insertBatch, insertCourse } from "../support/catalogue";
 import { waitForEnvelope } from "../support/fake-sentry";
 import { Harness } from "../support/harness";
+import { insertEnrolment } from "../support/learning";
 
 describe("scheduled maintenance", () => {
   it("deletes old error logs and expired sessions/tokens, keeps live ones, seals the audit log", async (t) => {
@@ -263,5 +267,74 @@ describe("a failing step", () => {
       worker.scheduled?.(createScheduledController({ cron: "*/15 * * * *" }), h.env, ctx),
     ).resolves.toBeUndefined();
     await waitOnExecutionContext(ctx);
+  });
+});
+
+describe("expiring lapsed enrolment holds", () => {
+  it("sets lapsed holds to expired (hold cleared, audited), keeps live ones, refreshes course pages", async (t) => {
+    const h = await Harness.init(t);
+    const course = await insertCourse(h.database, { pricePaise: 100 });
+    const batch = await insertBatch(h.database, course.id, { capacity: 10 });
+    const [lapsed, live, active, late] = [
+      await h.asStudent(),
+      await h.asStudent(),
+      await h.asStudent(),
+      await h.asStudent(),
+    ];
+    const gone = await insertEnrolment(h.database, lapsed.id, batch.id, {
+      status: "pending_payment",
+      pricePaise: 100,
+      holdExpiresAt: new Date(Date.now() - 60_000),
+    });
+    const held = await insertEnrolment(h.database, live.id, batch.id, {
+      status: "pending_payment",
+      pricePaise: 100,
+    });
+    await insertEnrolment(h.database, active.id, batch.id, { status: "active", pricePaise: 100 });
+    const seatsLeft = async () => {
+      const res = await h.get<{ batches: { id: string; seatsLeft: number }[] }>(
+        `/v1/courses/${course.slug}`,
+      );
+      return res.body.batches.find((b) => b.id === batch.id)?.seatsLeft;
+    };
+    // The page is cached; a seat taken behind its back (no invalidation) is not on it yet.
+    expect(await seatsLeft()).toBe(8);
+    await insertEnrolment(h.database, late.id, batch.id, { status: "active", pricePaise: 100 });
+    expect(await seatsLeft()).toBe(8);
+
+    const report = await runMaintenance(h.env);
+    expect(report.failures).toEqual([]);
+    expect(report.enrolmentHoldsExpired).toBe(1);
+    const rows = await h.db.select().from(enrolments).where(eq(enrolments.batchId, batch.id));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(gone.id)).toMatchObject({ status: "expired", holdExpiresAt: null });
+    expect(byId.get(held.id)?.status).toBe("pending_payment");
+    const [audit] = await h.db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.entityType, "enrolment"), eq(auditLogs.entityId, gone.id)));
+    expect(audit).toMatchObject({ action: "enrolment.expire", actorRole: "system" });
+    // The course page was invalidated: it now shows the seat taken behind its back.
+    expect(await seatsLeft()).toBe(7);
+  });
+
+  it("works in bounded batches; a backlog drains over runs", async (t) => {
+    const h = await Harness.init(t);
+    const course = await insertCourse(h.database, { pricePaise: 100 });
+    const batch = await insertBatch(h.database, course.id);
+    for (let i = 0; i < 5; i++) {
+      const u = await h.asStudent();
+      await insertEnrolment(h.database, u.id, batch.id, {
+        status: "pending_payment",
+        pricePaise: 100,
+        holdExpiresAt: new Date(Date.now() - (i + 1) * 60_000),
+      });
+    }
+    const first = await runMaintenance(h.env, { batchSize: 2, maxBatches: 2 });
+    expect(first.enrolmentHoldsExpired).toBe(4);
+    expect(first.backlog).toContain("enrolmentHoldsExpired");
+    const second = await runMaintenance(h.env, { batchSize: 2, maxBatches: 2 });
+    expect(second.enrolmentHoldsExpired).toBe(1);
+    expect(second.backlog).not.toContain("enrolmentHoldsExpired");
   });
 });

@@ -57,6 +57,8 @@ export const enrolments = pgTable(
     ),
     // Seats taken in a batch (the capacity check under the batch's lock) and the roster.
     index("enrolments_batch_status_idx").on(t.batchId, t.status),
+    // GET /v1/admin/batches/{id}/roster: a batch's enrolments in the order they were taken.
+    index("enrolments_batch_created_idx").on(t.batchId, t.createdAt, t.id),
     // GET /v1/me/enrolments: a student's enrolments, newest first.
     index("enrolments_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
     // The expiry job: holds due for release.

@@ -6,6 +6,9 @@ import type { ServiceContext } from "../../lib/service-context";
 import { courseScope } from "./cache";
 
 /** Makes later reads of the course's public page miss (within the bound in the README). */
-export function invalidateCoursePage(ctx: ServiceContext, slug: string): Promise<void> {
+export function invalidateCoursePage(
+  ctx: Pick<ServiceContext, "cache">,
+  slug: string,
+): Promise<void> {
   return ctx.cache.invalidate([courseScope(slug)]);
 }

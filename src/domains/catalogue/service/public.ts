@@ -108,6 +108,11 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
           where: (b, { and, inArray }) =>
             and(inArray(b.status, ["scheduled", "running"]), sql`${b.enrolmentClosesAt} > now()`),
           orderBy: (b, { asc }) => [asc(b.startDate), asc(b.id)],
+          // batch_seats_taken (migration 0022): anonymous sees no enrolments, so it counts
+          // them with definer's rights. Every seat change invalidates this page (public.ts).
+          extras: (b, { sql }) => ({
+            seatsTaken: sql<number>`coalesce(batch_seats_taken(${b.id}), 0)`.as("seats_taken"),
+          }),
         },
       },
     }),
@@ -125,25 +130,12 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
       endDate: b.endDate,
       timezone: b.timezone,
       capacity: b.capacity,
-      seatsTaken: seatsTaken(b.id),
+      seatsTaken: Number(b.seatsTaken),
       pricePaise: b.pricePaiseOverride ?? row.pricePaise,
       enrolmentOpensAt: b.enrolmentOpensAt.toISOString(),
       enrolmentClosesAt: b.enrolmentClosesAt.toISOString(),
     })),
   };
-}
-
-/**
- * Seats held in a batch: its active and held enrolments.
- *
- * TODO(enrolments): there is no enrolments table yet. When it exists, count them in
- * `loadCourse`'s statement (a `count(*) … where status in ('active', 'held')` per batch) and have
- * every enrolment change bump `courseScope(slug)` (public.ts), so cached pages follow within the
- * invalidation bound. Until then every seat is free: seats left = capacity. Seats shown here are
- * informational only; enrolment must decide on the database's count in its own transaction.
- */
-function seatsTaken(_batchId: string): number {
-  return 0;
 }
 
 /** The response for `now`: only batches whose enrolment window is open, seats left, no sessions. */

@@ -1,0 +1,1 @@
+CREATE INDEX "enrolments_batch_created_idx" ON "enrolments" USING btree ("batch_id","created_at","id");

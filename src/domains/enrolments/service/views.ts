@@ -1,0 +1,44 @@
+import type { Batch, Course, Enrolment } from "../../../db/schema";
+import type { EnrolmentView } from "../schemas";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export type BatchSummary = Pick<
+  Batch,
+  "id" | "name" | "startDate" | "endDate" | "timezone" | "status"
+>;
+export type CourseSummary = Pick<Course, "id" | "slug" | "title">;
+
+export function toEnrolmentView(
+  e: Enrolment,
+  batch: BatchSummary,
+  course: CourseSummary,
+): EnrolmentView {
+  return {
+    id: e.id,
+    userId: e.userId,
+    status: e.status,
+    source: e.source,
+    pricePaise: e.pricePaise,
+    holdExpiresAt: iso(e.holdExpiresAt),
+    activatedAt: iso(e.activatedAt),
+    cancelledAt: iso(e.cancelledAt),
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+    course: { id: course.id, slug: course.slug, title: course.title },
+    batch: {
+      id: batch.id,
+      name: batch.name,
+      startDate: batch.startDate,
+      endDate: batch.endDate,
+      timezone: batch.timezone,
+      status: batch.status,
+    },
+  };
+}
+
+/** Audit snapshots of an enrolment: every column but the timestamps the row keeps itself. */
+export function auditEnrolment(e: Enrolment): Record<string, unknown> {
+  const { createdAt: _c, updatedAt: _u, ...rest } = e;
+  return rest;
+}
