@@ -273,6 +273,74 @@ describe("POST /v1/enrolments", () => {
   });
 });
 
+describe("POST /v1/enrolments with Idempotency-Key", () => {
+  it("a retry replays the first answer; the same key for another batch is 422; one seat, one audit row", async (t) => {
+    const h = await Harness.init(t);
+    const { batch } = await openBatch(h, { pricePaise: 49_900 });
+    const other = await openBatch(h, { pricePaise: 0 });
+    const me = await h.asStudent();
+    const headers = { ...me.auth, "Idempotency-Key": `enrol-${crypto.randomUUID()}` };
+    const first = await h.post<unknown, EnrolmentView & Problem>(
+      "/v1/enrolments",
+      { batchId: batch.id },
+      { headers },
+    );
+    expect(first.status, first.text).toBe(201);
+    expect(first.headers.get("Idempotent-Replayed")).toBeNull();
+    const again = await h.post<unknown, EnrolmentView>(
+      "/v1/enrolments",
+      { batchId: batch.id },
+      { headers },
+    );
+    expect(again.status).toBe(201);
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(again.body).toEqual(first.body);
+    const reused = await h.post<unknown, Problem>(
+      "/v1/enrolments",
+      { batchId: other.batch.id },
+      { headers },
+    );
+    expect(reused.status).toBe(422);
+    expect(reused.body.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(await seatsInDb(h, batch.id)).toBe(1);
+    expect(await seatsInDb(h, other.batch.id)).toBe(0);
+    expect(await auditOf(h, first.body.id)).toHaveLength(1);
+  });
+
+  it("a refused enrolment stores nothing: the key is free again once the batch has room", async (t) => {
+    const h = await Harness.init(t);
+    const { batch } = await openBatch(h, { capacity: 1 });
+    const holder = await h.asStudent();
+    const holding = await enrol(h, holder, batch.id);
+    expect(holding.status).toBe(201);
+    const me = await h.asStudent();
+    const headers = { ...me.auth, "Idempotency-Key": `enrol-${crypto.randomUUID()}` };
+    const full = await h.post<unknown, Problem>(
+      "/v1/enrolments",
+      { batchId: batch.id },
+      { headers },
+    );
+    expect(full.status).toBe(409);
+    expect(full.body.code).toBe("BATCH_FULL");
+    const cancelled = await h.post(
+      `/v1/enrolments/${holding.body.id}/cancel`,
+      {},
+      {
+        headers: holder.auth,
+      },
+    );
+    expect(cancelled.status, cancelled.text).toBe(200);
+    const retry = await h.post<unknown, EnrolmentView>(
+      "/v1/enrolments",
+      { batchId: batch.id },
+      { headers },
+    );
+    expect(retry.status, retry.text).toBe(201);
+    expect(retry.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(retry.body.status).toBe("active");
+  });
+});
+
 describe("capacity under concurrency", () => {
   it.for([
     ["50 students, 10 free seats", 50, 0],

@@ -58,6 +58,15 @@ export async function enrol(
   if (!userId) throw new Error("enrol needs a signed-in student");
   const { batchId } = input;
   const result = await runAs(ctx.db, ctx.actor, async (tx) => {
+    // The answer, stored for Idempotency-Key replays in this transaction: the record commits
+    // with the seat it describes, or not at all.
+    const answer = async (row: Enrolment, b: LoadedBatch, created: boolean) => {
+      await ctx.idempotency?.complete(tx, {
+        status: created ? 201 : 200,
+        body: toEnrolmentView(row, b.batch, b.course),
+      });
+      return { row, b, created };
+    };
     // RLS shows a student only public batches: unknown, draft, archived or cancelled → 404.
     const b = await loadBatch(tx, batchId);
     if (b?.course.status !== "published" || b.batch.status === "cancelled") {
@@ -66,7 +75,7 @@ export async function enrol(
     // The student's own row first, then the batch's seat lock: grants lock in the same order.
     const existing = await lockExisting(tx, userId, batchId);
     if (existing && holdsSeat(existing.enrolment, existing.holdLive)) {
-      return { row: existing.enrolment, b, created: false };
+      return answer(existing.enrolment, b, false);
     }
     assertOpen(b);
     if ((b.seatsTakenBefore ?? 0) >= b.batch.capacity) throw batchFull(b.batch.capacity);
@@ -92,7 +101,7 @@ export async function enrol(
     if (!row) {
       // This student's own concurrent request inserted the row first: answer with it.
       const raced = await lockExisting(tx, userId, batchId);
-      if (raced) return { row: raced.enrolment, b, created: false };
+      if (raced) return answer(raced.enrolment, b, false);
       throw new Error("enrolment insert conflicted, yet no row exists");
     }
     await recordAudit(tx, ctx.audit, {
@@ -102,9 +111,7 @@ export async function enrol(
       before: existing ? auditEnrolment(existing.enrolment) : null,
       after: auditEnrolment(row),
     });
-    // Idempotency-Key (src/lib/idempotency): its `complete(tx, …)` call goes here, in this
-    // transaction, with the response built from `row`.
-    return { row, b, created: true };
+    return answer(row, b, true);
   });
   if (result.created) await invalidateCoursePage(ctx, result.b.course.slug);
   return {
