@@ -7,6 +7,7 @@ import { registerAuthLimits } from "./domains/auth/limits";
 import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
+import { registerSessionRoutes } from "./domains/sessions";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
@@ -55,6 +56,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminRoutes(app);
   registerRateLimitRoutes(app);
   registerCatalogueRoutes(app);
+  registerSessionRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
 

@@ -108,6 +108,11 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
           where: (b, { and, inArray }) =>
             and(inArray(b.status, ["scheduled", "running"]), sql`${b.enrolmentClosesAt} > now()`),
           orderBy: (b, { asc }) => [asc(b.startDate), asc(b.id)],
+          // SECURITY DEFINER (migration 0020): the next class time, without the anonymous
+          // reader seeing any session row. Session writes invalidate this page.
+          extras: (b, { sql }) => ({
+            nextSessionAt: sql<string | null>`batch_next_session_at(${b.id})`.as("next_session_at"),
+          }),
         },
       },
     }),
@@ -129,6 +134,7 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
       pricePaise: b.pricePaiseOverride ?? row.pricePaise,
       enrolmentOpensAt: b.enrolmentOpensAt.toISOString(),
       enrolmentClosesAt: b.enrolmentClosesAt.toISOString(),
+      nextSessionAt: b.nextSessionAt ? new Date(b.nextSessionAt).toISOString() : null,
     })),
   };
 }
@@ -146,7 +152,7 @@ function seatsTaken(_batchId: string): number {
   return 0;
 }
 
-/** The response for `now`: only batches whose enrolment window is open, seats left, no sessions. */
+/** The response for `now`: only batches whose enrolment window is open, with seats left. */
 function present(course: CachedCourse, now: number) {
   const { batches, ...rest } = course;
   return {
@@ -157,8 +163,6 @@ function present(course: CachedCourse, now: number) {
         ...b,
         seatsLeft: Math.max(0, b.capacity - taken),
         gstInclusive: course.gstInclusive,
-        // TODO(sessions): the batch's next live session once sessions exist.
-        nextSessionAt: null,
       })),
   };
 }
