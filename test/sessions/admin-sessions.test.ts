@@ -207,7 +207,7 @@ describe("no half-created class", () => {
   });
 });
 
-/** Installs (in this file's database) a trigger that refuses classes titled "Doomed…". */
+/** Installs (in this file's database) a trigger that refuses writing classes titled "Doomed…". */
 async function failDoomedInserts(database: string) {
   await adminQuery(
     `CREATE OR REPLACE FUNCTION test_fail_session_insert() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -220,7 +220,7 @@ async function failDoomedInserts(database: string) {
   );
   await adminQuery(
     `DROP TRIGGER IF EXISTS test_fail_session_insert ON class_sessions;
-     CREATE TRIGGER test_fail_session_insert BEFORE INSERT ON class_sessions
+     CREATE TRIGGER test_fail_session_insert BEFORE INSERT OR UPDATE ON class_sessions
        FOR EACH ROW EXECUTE FUNCTION test_fail_session_insert()`,
     [],
     database,
@@ -284,6 +284,24 @@ describe("reschedule", () => {
     expect(
       await s.h.db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, student.email)),
     ).toEqual([]);
+  });
+
+  it("the row cannot be written after Zoom moved → Zoom is put back as the row says", async (t) => {
+    const s = await sessionSetup(t);
+    const session = await createSession(s);
+    await failDoomedInserts(s.h.database);
+    const res = await s.h.patch(
+      `/v1/admin/sessions/${session.id}`,
+      { title: "Doomed rename", startsAt: inMinutes(5000) },
+      { headers: s.admin.auth },
+    );
+    expect(res.status, res.text).toBe(500);
+    const [meeting] = (await s.zoom.state()).meetings;
+    expect(meeting).toMatchObject({
+      topic: session.title,
+      start_time: session.startsAt.replace(/\.\d{3}Z$/, "Z"),
+    });
+    expect((await s.zoom.state()).calls.update).toBe(2);
   });
 
   it.for(["cancelled", "ended", "live"] as const)(
@@ -365,6 +383,31 @@ describe("cancel", () => {
       .from(emailOutbox)
       .where(eq(emailOutbox.toAddress, student.email));
     expect(after).toHaveLength(1);
+  });
+
+  it("two cancels at once: both 200, one audit row, one email", async (t) => {
+    const s = await sessionSetup(t);
+    const session = await createSession(s);
+    const student = await s.h.asStudent();
+    await insertEnrolment(s.h.database, student.id, s.batch.id);
+    const answers = await Promise.all(
+      [1, 2].map(() =>
+        s.h.delete<SessionView>(`/v1/admin/sessions/${session.id}`, { headers: s.admin.auth }),
+      ),
+    );
+    for (const res of answers) {
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.status).toBe("cancelled");
+    }
+    expect((await auditOf(s, session.id)).map((a) => a.action)).toEqual([
+      "class_session.create",
+      "class_session.cancel",
+    ]);
+    const mails = await s.h.db
+      .select()
+      .from(emailOutbox)
+      .where(eq(emailOutbox.toAddress, student.email));
+    expect(mails).toHaveLength(1);
   });
 
   it("a meeting Zoom no longer knows counts as deleted", async (t) => {

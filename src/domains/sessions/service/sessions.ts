@@ -246,6 +246,10 @@ export async function rescheduleSession(
       if (current.status !== "scheduled") {
         throw conflict(`The class is ${current.status}: it can no longer be rescheduled.`);
       }
+      // Another change landed between our read and Zoom's update: Zoom may now hold either.
+      if (current.updatedAt.getTime() !== before.updatedAt.getTime()) {
+        throw conflict("The class changed meanwhile: reload it and try again.");
+      }
       const [after] = await tx
         .update(classSessions)
         .set(changes)
@@ -262,15 +266,7 @@ export async function rescheduleSession(
       return { after, recipients: await activeStudents(tx, before.batchId) };
     });
   } catch (err) {
-    // Zoom already has the new time: put the old one back so both agree again (best effort).
-    await ctx.zoom
-      .updateMeeting(before.zoomMeetingId, {
-        topic: changes.title !== undefined ? before.title : undefined,
-        startTime: changes.startsAt ? before.startsAt.toISOString() : undefined,
-        durationMinutes: changes.durationMinutes !== undefined ? before.durationMinutes : undefined,
-        timezone: changes.startsAt ? placement.timezone : undefined,
-      })
-      .catch(() => undefined);
+    await resyncMeeting(ctx, id, placement.timezone);
     throw err;
   }
   await invalidateCoursePage(ctx, placement.courseSlug);
@@ -281,6 +277,28 @@ export async function rescheduleSession(
     previousStartsAt: before.startsAt,
   });
   return toSessionView(after);
+}
+
+/**
+ * After a reschedule whose row write failed, Zoom holds a time the row does not: push the row's
+ * current state (ours from before, or a concurrent change's) back to Zoom. Best effort: if this
+ * fails too, the next reschedule or the class list shows the row's time, which is what counts.
+ */
+async function resyncMeeting(ctx: ServiceContext, id: string, timezone: string) {
+  try {
+    const [row] = await runAs(ctx.http, ctx.actor, (q) =>
+      q.select().from(classSessions).where(eq(classSessions.id, id)).limit(1),
+    );
+    if (row?.status !== "scheduled") return;
+    await ctx.zoom.updateMeeting(row.zoomMeetingId, {
+      topic: row.title,
+      startTime: row.startsAt.toISOString(),
+      durationMinutes: row.durationMinutes,
+      timezone,
+    });
+  } catch {
+    // Already failing: the caller's error is the one to report.
+  }
 }
 
 /**
