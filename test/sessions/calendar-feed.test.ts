@@ -53,6 +53,8 @@ describe("calendar feed", () => {
     const res = await h.get<string>(feedPath(created.body.url));
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/calendar; charset=utf-8");
+    // Calendar pollers share addresses: the generous per-address read policy, not `api`.
+    expect(res.headers.get("RateLimit-Policy")).toMatch(/^"catalogue"/);
     const ics = res.text;
     // Every line ends in CRLF; none is longer than 75 octets; no bare LF.
     expect(ics.endsWith("\r\n")).toBe(true);

@@ -140,7 +140,7 @@ export function adminRequestDecisionEmail(input: {
   );
 }
 
-/** A class time as a student reads it: in the batch's zone, e.g. "Tuesday, 5 January 2027, 10:00 am IST". */
+/** A class time as a student reads it: in the batch's zone, e.g. "Tuesday, 5 January 2027 at 10:00 am IST". */
 export function classTime(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat("en-IN", {
     timeZone,
