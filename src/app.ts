@@ -9,6 +9,7 @@ import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
+import { registerSessionRoutes } from "./domains/sessions";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
@@ -59,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerCatalogueRoutes(app);
   registerLiveRoutes(app);
   registerEnrolmentRoutes(app);
+  registerSessionRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
 

@@ -43,6 +43,7 @@ import {
   requestArbs,
   SESSION_ENDING,
   seedFor,
+  sessionHints,
   sweep,
   sweeper,
   toWire,
@@ -246,6 +247,46 @@ async function createFixtures(h: Harness): Promise<Hints> {
     currentPassword: fc.constant(DEFAULT_PASSWORD),
     ...profileHints,
     ...(await catalogueFixtures(h)),
+    ...(await sessionFixtures(h)),
+  };
+}
+
+/**
+ * Batches to schedule classes in, and classes made through the API (so the dev Zoom provider
+ * knows their meetings) to reschedule, cancel and join; several, as a run cancels some.
+ */
+async function sessionFixtures(h: Harness): Promise<Hints> {
+  const course = await insertCourse(h.database);
+  const batch = await insertBatch(h.database, course.id);
+  const admin = await h.asAdmin();
+  const sessionIds: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const res = await h.post<unknown, { id: string }>(
+      `/v1/admin/batches/${batch.id}/sessions`,
+      {
+        title: `Fixture class ${i}`,
+        startsAt: new Date(Date.now() + (i + 1) * 86_400_000).toISOString(),
+        durationMinutes: 60,
+      },
+      { headers: admin.auth },
+    );
+    if (res.status !== 201) throw new Error(`session fixture: ${res.status} ${res.text}`);
+    sessionIds.push(res.body.id);
+  }
+  const sessions = fc.constantFrom(...sessionIds);
+  const student = await h.asStudent();
+  const feed = await h.post<unknown, { url: string }>("/v1/me/calendar-feed", undefined, {
+    headers: student.auth,
+  });
+  const feedToken = new URL(feed.body.url).searchParams.get("token") ?? "";
+  return {
+    ...sessionHints,
+    "createSession:id": fc.constant(batch.id),
+    "listBatchSessions:id": fc.constant(batch.id),
+    "rescheduleSession:id": sessions,
+    "cancelSession:id": sessions,
+    "getSessionJoin:id": sessions,
+    "getScheduleFeed:token": fc.constant(feedToken),
   };
 }
 

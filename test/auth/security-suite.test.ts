@@ -9,7 +9,7 @@ import { Harness } from "../support/harness";
 import { mintAccessToken, type Role, type TestUser } from "../support/identity";
 
 interface Protected {
-  method: "GET" | "POST" | "PATCH" | "PUT";
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   path: string;
   /** Roles that may call it; others get 403. */
   roles: Role[];
@@ -113,6 +113,29 @@ const ENDPOINTS: Protected[] = [
     body: { userId: SOME_ID, reason: "Scholarship" },
   },
   { method: "GET", path: `/v1/admin/batches/${SOME_ID}/roster`, roles: ["admin", "super_admin"] },
+  // Live classes: admins schedule them; any signed-in user has a schedule and a calendar feed.
+  {
+    method: "POST",
+    path: `/v1/admin/batches/${SOME_ID}/sessions`,
+    roles: ["admin", "super_admin"],
+    body: { title: "Kinematics", startsAt: "2030-01-07T04:30:00Z", durationMinutes: 60 },
+  },
+  { method: "GET", path: `/v1/admin/batches/${SOME_ID}/sessions`, roles: ["admin", "super_admin"] },
+  {
+    method: "PATCH",
+    path: `/v1/admin/sessions/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { durationMinutes: 30 },
+  },
+  { method: "DELETE", path: `/v1/admin/sessions/${SOME_ID}`, roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/me/schedule", roles: ["student", "admin", "super_admin"] },
+  {
+    method: "GET",
+    path: `/v1/sessions/${SOME_ID}/join`,
+    roles: ["student", "admin", "super_admin"],
+  },
+  { method: "POST", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
+  { method: "DELETE", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -227,6 +250,8 @@ describe("security suite: every protected endpoint", () => {
       "GET /v1/courses/:slug",
       // Zoom's webhook: its signature is the credential (test/live/zoom-webhook.test.ts).
       "POST /v1/webhooks/zoom",
+      // Authenticated by the feed token in its URL (calendar apps send no headers).
+      "GET /v1/me/schedule.ics",
       // Development and tests only (404 elsewhere): the dev Zoom provider's pages.
       "GET /dev/zoom/join/:meetingId",
       "GET /dev/zoom/start/:meetingId",

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/context";
 import { requireAuth } from "../../middleware/auth";
+import { FEED_PATH } from "../sessions/public";
 import { changePasswordLimit } from "./limits";
 import * as changePassword from "./routes/change-password";
 import * as forgotPassword from "./routes/forgot-password";
@@ -22,7 +23,12 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
   }
   // In Hono "/v1/me/*" also matches "/v1/me": one registration, one principal check.
   // (The limits of /v1/auth/* are in limits.ts, registered by the app before the body parsers.)
-  app.use("/v1/me/*", requireAuth());
+  // Except the calendar feed: calendar apps send no headers, its token is in the URL.
+  const authenticated = requireAuth();
+  app.use("/v1/me/*", async function requireAuthExceptFeed(c, next) {
+    if (c.req.path === FEED_PATH) return next();
+    return authenticated(c, next);
+  });
   app.use("/v1/me/password", changePasswordLimit());
   for (const r of [getMe, updateMe, changePassword, logoutAll, resendVerification]) r.register(app);
 }

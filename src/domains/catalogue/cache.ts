@@ -57,6 +57,8 @@ export const CachedCourse = PublicCourseSummarySchema.extend({
       pricePaise: z.number().int(),
       enrolmentOpensAt: z.string(),
       enrolmentClosesAt: z.string(),
+      /** The next class that has not ended (batch_next_session_at); sessions invalidate it. */
+      nextSessionAt: z.string().nullable(),
     }),
   ),
 });
@@ -64,7 +66,8 @@ export type CachedCourse = z.infer<typeof CachedCourse>;
 
 export const courseDetailCache = cacheKind<{ slug: string }, CachedCourse | null>({
   name: "courses.detail",
-  version: 1,
+  // 2: batches carry nextSessionAt.
+  version: 2,
   schema: CachedCourse.nullable(),
   key: ({ slug }) => slug,
   scopes: ({ slug }) => [CATALOGUE_SCOPE, courseScope(slug)],

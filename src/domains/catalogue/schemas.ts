@@ -287,7 +287,9 @@ export const PublicBatchSchema = z
     pricePaise: z.number().int().openapi({ description: "What this batch costs, in paise" }),
     gstInclusive: z.boolean(),
     enrolmentClosesAt: z.string(),
-    nextSessionAt: z.string().nullable().openapi({ description: "null until sessions exist" }),
+    nextSessionAt: z.string().nullable().openapi({
+      description: "When the batch's next class starts (or the one running now); null if none",
+    }),
   })
   .openapi("PublicBatch");
 

@@ -139,3 +139,56 @@ export function adminRequestDecisionEmail(input: {
     blocks,
   );
 }
+
+/** A class time as a student reads it: in the batch's zone, e.g. "Tuesday, 5 January 2027 at 10:00 am IST". */
+export function classTime(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat("en-IN", {
+    timeZone,
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    timeZoneName: "short",
+  }).format(at);
+}
+
+interface ClassEmailInput {
+  name: string;
+  courseTitle: string;
+  batchName: string;
+  sessionTitle: string;
+  /** IANA zone the times are shown in (the batch's). */
+  timezone: string;
+  /** Where the student's schedule is. */
+  link: string;
+}
+
+export function sessionRescheduledEmail(
+  input: ClassEmailInput & { previousStartsAt: Date; startsAt: Date; durationMinutes: number },
+): RenderedEmail {
+  const moved = input.previousStartsAt.getTime() !== input.startsAt.getTime();
+  return render("session_rescheduled", `Class changed: ${input.sessionTitle}`, [
+    hello(input.name),
+    {
+      p: `A class of ${input.courseTitle} (${input.batchName}) has changed: ${input.sessionTitle}.`,
+    },
+    {
+      p: moved
+        ? `New time: ${classTime(input.startsAt, input.timezone)} (was ${classTime(input.previousStartsAt, input.timezone)}), ${input.durationMinutes} minutes.`
+        : `Time: ${classTime(input.startsAt, input.timezone)}, ${input.durationMinutes} minutes.`,
+    },
+    { link: input.link, label: "See your schedule" },
+  ]);
+}
+
+export function sessionCancelledEmail(input: ClassEmailInput & { startsAt: Date }): RenderedEmail {
+  return render("session_cancelled", `Class cancelled: ${input.sessionTitle}`, [
+    hello(input.name),
+    {
+      p: `The class ${input.sessionTitle} of ${input.courseTitle} (${input.batchName}) on ${classTime(input.startsAt, input.timezone)} is cancelled.`,
+    },
+    { link: input.link, label: "See your schedule" },
+  ]);
+}

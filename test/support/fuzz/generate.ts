@@ -879,6 +879,17 @@ export const catalogueHints: Hints = {
   enrolmentClosesAt: fromNow(6, "instant"),
 };
 
+/**
+ * Valid values for sessions' fields: classes a few days ahead, of ordinary length; schedule
+ * windows inside the 180 days allowed.
+ */
+export const sessionHints: Hints = {
+  startsAt: fromNow(3, "instant"),
+  durationMinutes: fc.integer({ min: 30, max: 180 }),
+  "getMySchedule:from": fromNow(-1, "instant"),
+  "getMySchedule:to": fromNow(30, "instant"),
+};
+
 // ---------------------------------------------------------------------------------------------
 // The sweep
 

@@ -108,10 +108,12 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
           where: (b, { and, inArray }) =>
             and(inArray(b.status, ["scheduled", "running"]), sql`${b.enrolmentClosesAt} > now()`),
           orderBy: (b, { asc }) => [asc(b.startDate), asc(b.id)],
-          // batch_seats_taken (migration 0022): anonymous sees no enrolments, so it counts
-          // them with definer's rights. Every seat change invalidates this page (public.ts).
+          // SECURITY DEFINER functions (migrations 0020, 0024): the anonymous reader sees no
+          // enrolment or session row, only these counts and times. Every seat change and
+          // session write invalidates this page (public.ts).
           extras: (b, { sql }) => ({
             seatsTaken: sql<number>`coalesce(batch_seats_taken(${b.id}), 0)`.as("seats_taken"),
+            nextSessionAt: sql<string | null>`batch_next_session_at(${b.id})`.as("next_session_at"),
           }),
         },
       },
@@ -134,11 +136,12 @@ async function loadCourse(ctx: ServiceContext, slug: string): Promise<CachedCour
       pricePaise: b.pricePaiseOverride ?? row.pricePaise,
       enrolmentOpensAt: b.enrolmentOpensAt.toISOString(),
       enrolmentClosesAt: b.enrolmentClosesAt.toISOString(),
+      nextSessionAt: b.nextSessionAt ? new Date(b.nextSessionAt).toISOString() : null,
     })),
   };
 }
 
-/** The response for `now`: only batches whose enrolment window is open, seats left, no sessions. */
+/** The response for `now`: only batches whose enrolment window is open, with seats left. */
 function present(course: CachedCourse, now: number) {
   const { batches, ...rest } = course;
   return {
@@ -149,8 +152,6 @@ function present(course: CachedCourse, now: number) {
         ...b,
         seatsLeft: Math.max(0, b.capacity - taken),
         gstInclusive: course.gstInclusive,
-        // TODO(sessions): the batch's next live session once sessions exist.
-        nextSessionAt: null,
       })),
   };
 }

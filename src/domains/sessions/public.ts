@@ -1,0 +1,2 @@
+/** What other domains may use of sessions. */
+export { FEED_PATH } from "./service/calendar-feed";
