@@ -51,6 +51,7 @@ import {
 import { clip, describeRequest, judge, type Outcome } from "../support/fuzz/judge";
 import { Harness } from "../support/harness";
 import { DEFAULT_PASSWORD, mintAccessToken, type Role, type TestUser } from "../support/identity";
+import { insertEnrolment, insertSession } from "../support/learning";
 
 // ---------------------------------------------------------------------------------------------
 // Knobs (vitest.config.ts passes FUZZ_RUNS / FUZZ_SEED from the shell as bindings)
@@ -120,7 +121,11 @@ class Actor {
   constructor(
     private readonly h: Harness,
     readonly caller: Caller,
-  ) {}
+    /** Identities minted with the fixtures (e.g. students already holding seats), used first. */
+    premade: TestUser[] = [],
+  ) {
+    this.spare = [...premade];
+  }
 
   async token(): Promise<string | undefined> {
     if (this.caller === "anonymous") return undefined;
@@ -151,7 +156,7 @@ class Actor {
  * verified admin request), an applicant (a pending admin request and its token) and a candidate
  * (another verified request: one to approve, one to reject).
  */
-async function createFixtures(h: Harness): Promise<Hints> {
+async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> {
   passwordHash ??= hashPassword(DEFAULT_PASSWORD);
   const victimEmail = `victim-${crypto.randomUUID()}@example.in`;
   const applicantEmail = `applicant-${crypto.randomUUID()}@example.in`;
@@ -248,6 +253,41 @@ async function createFixtures(h: Harness): Promise<Hints> {
     ...profileHints,
     ...(await catalogueFixtures(h)),
     ...(await sessionFixtures(h)),
+    ...(await learningFixtures(h, students)),
+  };
+}
+
+/**
+ * What enrolment, grants, rosters, the join URL and recordings need to answer 2xx: a free batch
+ * with room for anyone (and students to grant seats to), and a batch in which every pre-minted
+ * student (the student caller's identities) holds a seat, with a class on now and its recording.
+ */
+async function learningFixtures(h: Harness, students: TestUser[]): Promise<Hints> {
+  const db = h.database;
+  const freeCourse = await insertCourse(db, { pricePaise: 0 });
+  const open = await insertBatch(db, freeCourse.id, { capacity: 10_000 });
+  const course = await insertCourse(db);
+  const seated = await insertBatch(db, course.id);
+  for (const s of students) await insertEnrolment(db, s.id, seated.id, { status: "active" });
+  const live = await insertSession(db, seated.id, {
+    startsAt: new Date(Date.now() - 5 * 60_000),
+    durationMinutes: 180,
+  });
+  const [recording] = await adminQuery<{ id: string }>(
+    `INSERT INTO recordings (session_id, zoom_meeting_uuid, title) VALUES ($1, $2, 'Fixture')
+     RETURNING id`,
+    [live.id, crypto.randomUUID()],
+    db,
+  );
+  if (!recording) throw new Error("recording fixture insert failed");
+  const grantees = await mintUsers(h, "student", 2);
+  return {
+    "createEnrolment:batchId": fc.constant(open.id),
+    "grantEnrolment:id": fc.constant(open.id),
+    "grantEnrolment:userId": fc.constantFrom(...grantees.map((g) => g.id)),
+    "getBatchRoster:id": fc.constant(seated.id),
+    "getSessionJoin:id": fc.constant(live.id),
+    "getRecording:id": fc.constant(recording.id),
   };
 }
 
@@ -285,7 +325,6 @@ async function sessionFixtures(h: Harness): Promise<Hints> {
     "listBatchSessions:id": fc.constant(batch.id),
     "rescheduleSession:id": sessions,
     "cancelSession:id": sessions,
-    "getSessionJoin:id": sessions,
     "getScheduleFeed:token": fc.constant(feedToken),
   };
 }
@@ -375,11 +414,13 @@ describe("fuzzing every operation in /openapi.json", () => {
         const ops = operations(doc);
         expect(ops.length).toBeGreaterThan(20);
         const limits = { maxBodyBytes: Number(h.env.MAX_BODY_BYTES ?? 1_048_576) };
-        const gen: Gen = { doc, hints: await createFixtures(h) };
+        // The student caller's identities hold seats (learningFixtures): mint them first.
+        const premade = caller === "student" ? await mintUsers(h, "student", 32) : [];
+        const gen: Gen = { doc, hints: await createFixtures(h, premade) };
         accessOnce ??= probeAccess(h, ops);
         const access = await accessOnce;
         const may = access.get(caller) ?? new Set<string>();
-        const actor = new Actor(h, caller);
+        const actor = new Actor(h, caller, premade);
 
         const failures: string[] = [];
         const statuses = new Map<number, number>();
