@@ -254,6 +254,19 @@ describe("cache reads", () => {
     const hashed = await cache.storageKey(kind, { id: `a/b?c ${"x".repeat(600)}` });
     expect(hashed).toMatch(/^cache:v1:test\.thing\d+@1:0:h-[0-9a-f]{32}$/);
   });
+
+  it("a key's hash is computed once per isolate (at most 1,000 kept), and is the same everywhere", async () => {
+    const kind = kindFor();
+    const { cache, state } = setup();
+    const id = `list?[["limit",20]]`;
+    const first = await cache.storageKey(kind, { id });
+    expect(state.hashedKeys.size).toBe(1);
+    expect(await cache.storageKey(kind, { id })).toBe(first);
+    expect(await setup().cache.storageKey(kind, { id })).toBe(first);
+    for (let i = 0; i < 1_000; i++) await cache.storageKey(kind, { id: `${id}&${i}` });
+    expect(state.hashedKeys.size).toBeLessThanOrEqual(1_000);
+    expect(await cache.storageKey(kind, { id })).toBe(first);
+  });
 });
 
 describe("invalidation by generation", () => {

@@ -27,7 +27,7 @@ export interface ReadOptions<V> {
 
 /**
  * What one isolate shares between its requests: the memory tier, the generation tokens it
- * knows, counters and running refreshes.
+ * knows, counters, running refreshes and the hashes of long keys.
  */
 export class IsolateCacheState {
   readonly memory = new MemoryTier();
@@ -35,6 +35,8 @@ export class IsolateCacheState {
   readonly stats = new CacheStats();
   /** Storage keys being refreshed in this isolate, with when the refresh started. */
   readonly refreshing = new Map<string, number>();
+  /** Entry keys that are not plain text, with their hash (the same on every read). */
+  readonly hashedKeys = new Map<string, string>();
 
   constructor(opts: { generationMemoryMs?: number } = {}) {
     this.generations = new GenerationTier(opts.generationMemoryMs);
@@ -44,6 +46,7 @@ export class IsolateCacheState {
     this.memory.clear();
     this.generations.clear();
     this.refreshing.clear();
+    this.hashedKeys.clear();
   }
 }
 
@@ -65,6 +68,7 @@ const REFRESH_TIMEOUT_MS = 30_000;
 const GENERATION_TTL_SECONDS = 30 * 24 * 3600;
 /** A failed generation bump is retried this many times in `waitUntil` (KV: 1 write/s per key). */
 const BUMP_RETRIES = [1_500, 3_000];
+const MAX_HASHED_KEYS = 1_000;
 const READABLE_KEY = /^[A-Za-z0-9._~=,-]{1,128}$/;
 
 const envelope = z.object({ t: z.number().int().nonnegative(), v: z.unknown() });
@@ -275,7 +279,13 @@ export class Cache {
 
   /** `cache:v1:<kind>@<version>:<tokens>:<key>`: readable keys as they are, others hashed. */
   private async storageKeyFor<P, V>(kind: CacheKind<P, V>, tokens: string[], key: string) {
-    const part = READABLE_KEY.test(key) ? key : `h-${await sha256Hex(key)}`;
+    let part = READABLE_KEY.test(key) ? key : this.state.hashedKeys.get(key);
+    if (part === undefined) {
+      part = `h-${await sha256Hex(key)}`;
+      const hashed = this.state.hashedKeys;
+      if (hashed.size >= MAX_HASHED_KEYS) hashed.clear();
+      hashed.set(key, part);
+    }
     return `cache:v1:${kind.name}@${kind.version}:${tokens.join(".")}:${part}`;
   }
 
