@@ -114,10 +114,22 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; issues
 
 // Keyed by the env object so a parse happens once per isolate, and tests may pass their own env.
 const cache = new WeakMap<object, ConfigResult>();
+const configKeys = Object.keys(envSchema.shape);
+/**
+ * The last parse and the values it read. Sentry's `withSentry` hands every request a new Proxy
+ * of the same env, so the WeakMap alone missed on every request and the whole schema ran again.
+ * The result depends only on these values: equal values, same result.
+ */
+let last: { values: unknown[]; result: ConfigResult } | undefined;
 
 export function loadConfig(env: object): ConfigResult {
   const cached = cache.get(env);
   if (cached) return cached;
+  const values = configKeys.map((key) => (env as Record<string, unknown>)[key]);
+  if (last?.values.every((value, i) => value === values[i])) {
+    cache.set(env, last.result);
+    return last.result;
+  }
   const parsed = envSchema.safeParse(env);
   let result: ConfigResult;
   if (parsed.success) {
@@ -182,5 +194,6 @@ export function loadConfig(env: object): ConfigResult {
     );
   }
   cache.set(env, result);
+  last = { values, result };
   return result;
 }

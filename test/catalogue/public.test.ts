@@ -4,6 +4,7 @@
  * pages, a course's open batches, and the per-address limit.
  */
 import { describe, expect, it } from "vitest";
+import { defaultPolicies, syncBatchOf } from "../../src/lib/rate-limit/policies";
 import { batchBody, insertBatch, insertCourse } from "../support/catalogue";
 import { Harness } from "../support/harness";
 
@@ -244,8 +245,8 @@ describe("the catalogue's rate limit", () => {
         expect(res.text).toContain("RATE_LIMITED");
       }
     }
-    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
-    expect(statuses.at(-1)).toBe(429);
+    // Fast mode, one isolate: exactly the limit is admitted (the object confirms each batch).
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
     // Another address (another classroom) is not affected.
     const other = await h.get("/v1/courses", { headers: { "CF-Connecting-IP": "203.0.113.77" } });
     expect(other.status, other.text).toBe(200);
@@ -256,5 +257,8 @@ describe("the catalogue's rate limit", () => {
     const res = await h.get("/v1/courses");
     expect(res.status, res.text).toBe(200);
     expect(res.headers.get("RateLimit-Policy")).toBe('"catalogue";q=600;w=60');
+    // Decided in the isolate: over-admission is bounded by the sync batch per isolate.
+    expect(defaultPolicies.catalogue).toMatchObject({ mode: "fast", failureMode: "open" });
+    expect(syncBatchOf(defaultPolicies.catalogue)).toBe(60);
   });
 });

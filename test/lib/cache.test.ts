@@ -11,6 +11,7 @@ import {
   cacheKind,
   cacheStatus,
   fleetStats,
+  GenerationTier,
   generationKey,
   IsolateCacheState,
   MemoryTier,
@@ -253,6 +254,19 @@ describe("cache reads", () => {
     const hashed = await cache.storageKey(kind, { id: `a/b?c ${"x".repeat(600)}` });
     expect(hashed).toMatch(/^cache:v1:test\.thing\d+@1:0:h-[0-9a-f]{32}$/);
   });
+
+  it("a key's hash is computed once per isolate (at most 1,000 kept), and is the same everywhere", async () => {
+    const kind = kindFor();
+    const { cache, state } = setup();
+    const id = `list?[["limit",20]]`;
+    const first = await cache.storageKey(kind, { id });
+    expect(state.hashedKeys.size).toBe(1);
+    expect(await cache.storageKey(kind, { id })).toBe(first);
+    expect(await setup().cache.storageKey(kind, { id })).toBe(first);
+    for (let i = 0; i < 1_000; i++) await cache.storageKey(kind, { id: `${id}&${i}` });
+    expect(state.hashedKeys.size).toBeLessThanOrEqual(1_000);
+    expect(await cache.storageKey(kind, { id })).toBe(first);
+  });
 });
 
 describe("invalidation by generation", () => {
@@ -291,6 +305,197 @@ describe("invalidation by generation", () => {
     expect(calls.n).toBe(2);
     expect(state.memory.size).toBe(0);
     expect(counters(state, kind)).toMatchObject({ invalid: 2, misses: 2 });
+  });
+});
+
+describe("generation tokens in isolate memory", () => {
+  /** KV that counts generation reads and can hold them or fail them and puts. */
+  function watched() {
+    const calls = { genGets: 0, puts: 0 };
+    const control = {
+      hold: undefined as Promise<void> | undefined,
+      answered: () => {},
+      failGenGets: false,
+      failPuts: 0,
+    };
+    const watchedKv = new Proxy(kv, {
+      get: (target, prop) => {
+        if (prop === "get") {
+          return async (key: string, type: "text") => {
+            if (key.startsWith("cache:gen:")) {
+              calls.genGets++;
+              const answer = await target.get(key, type);
+              if (control.hold) {
+                control.answered();
+                await control.hold;
+              }
+              if (control.failGenGets) throw new Error("KV unavailable");
+              return answer;
+            }
+            return target.get(key, type);
+          };
+        }
+        if (prop === "put") {
+          return async (...args: Parameters<KVNamespace["put"]>) => {
+            calls.puts++;
+            if (control.failPuts > 0) {
+              control.failPuts--;
+              throw new Error("KV refused the write");
+            }
+            return target.put(...args);
+          };
+        }
+        return Reflect.get(target, prop).bind(target);
+      },
+    });
+    return { kv: watchedKv, calls, control };
+  }
+
+  it("a token is read once per scope for 5 s, concurrent readers sharing the read", async () => {
+    const kind = kindFor();
+    const { kv: counted, calls } = watched();
+    const { cache, make, settle, clock } = setup({ kv: counted });
+    const { load } = loader("q");
+    await cache.read(kind, { id: "q" }, load);
+    await settle();
+    expect(calls.genGets).toBe(1);
+    clock.now += 4_999;
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, () => make().read(kind, { id: "q" }, load)),
+    );
+    expect(reads.map((r) => r.outcome)).toEqual(Array(5).fill("hit"));
+    expect(calls.genGets).toBe(1);
+    clock.now += 1;
+    await Promise.all(Array.from({ length: 5 }, () => make().read(kind, { id: "q" }, load)));
+    expect(calls.genGets).toBe(2);
+  });
+
+  it("another isolate's bump is seen here within 5 s; this isolate's own at once", async () => {
+    const kind = kindFor();
+    const here = setup();
+    const there = setup();
+    there.clock.now = here.clock.now;
+    const { load, calls } = loader("r");
+    await here.cache.read(kind, { id: "r" }, load);
+    await here.settle();
+
+    await there.cache.invalidate(kind.scopes({ id: "r" }));
+    expect((await there.cache.read(kind, { id: "r" }, load)).outcome).toBe("miss");
+    await there.settle();
+    // Here the old token is still trusted: the entry filled under it is served…
+    here.clock.now += 4_000;
+    expect(await here.cache.read(kind, { id: "r" }, load)).toEqual({
+      value: { id: "r", n: 1 },
+      outcome: "hit",
+    });
+    // …until it has been known for 5 s: then the new token, and what was stored under it.
+    here.clock.now += 1_000;
+    expect(await here.cache.read(kind, { id: "r" }, load)).toEqual({
+      value: { id: "r", n: 2 },
+      outcome: "hit",
+    });
+    // A write here is seen by the next read here, however recently the token was read.
+    await here.cache.invalidate(kind.scopes({ id: "r" }));
+    expect(await here.cache.read(kind, { id: "r" }, load)).toEqual({
+      value: { id: "r", n: 3 },
+      outcome: "miss",
+    });
+    expect(calls.n).toBe(3);
+  });
+
+  it("a read in flight when this isolate writes cannot bring the old token back", async () => {
+    const kind = kindFor();
+    const { kv: slow, control } = watched();
+    const { cache, settle, clock } = setup({ kv: slow });
+    const { load, calls } = loader("s");
+    await cache.read(kind, { id: "s" }, load);
+    await settle();
+    // The token is due for a re-read; that read answers (the old token) but is held…
+    clock.now += 5_000;
+    let release = () => {};
+    control.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const answered = new Promise<void>((resolve) => {
+      control.answered = resolve;
+    });
+    const late = cache.read(kind, { id: "s" }, load);
+    await answered;
+    // …while this isolate writes a new one.
+    await cache.invalidate(kind.scopes({ id: "s" }));
+    control.hold = undefined;
+    release();
+    // The held read began before the write: it may serve the entry from before it.
+    expect((await late).outcome).toBe("hit");
+    // But it did not put the old token back: the next read uses the new one.
+    expect(await cache.read(kind, { id: "s" }, load)).toEqual({
+      value: { id: "s", n: 2 },
+      outcome: "miss",
+    });
+    expect(calls.n).toBe(2);
+  });
+
+  it("a failed or invalid generation read is not remembered: the next read asks KV again", async () => {
+    const kind = kindFor();
+    const { kv: flaky, calls, control } = watched();
+    const { cache, settle, state, warnings } = setup({ kv: flaky });
+    const { load } = loader("t");
+    control.failGenGets = true;
+    for (let i = 0; i < 2; i++) {
+      expect((await cache.read(kind, { id: "t" }, load)).outcome).toBe("miss");
+    }
+    expect(calls.genGets).toBe(2);
+    expect(counters(state, kind)).toMatchObject({ kvErrors: 2, misses: 2 });
+    expect(warnings).toContain("cache generation read failed");
+    expect(state.generations.size).toBe(0);
+    // KV is back: the token is read, kept, and entries are stored and hit again.
+    control.failGenGets = false;
+    expect((await cache.read(kind, { id: "t" }, load)).outcome).toBe("miss");
+    await settle();
+    expect((await cache.read(kind, { id: "t" }, load)).outcome).toBe("hit");
+    expect(calls.genGets).toBe(3);
+
+    const odd = kindFor({ scopes: () => ["test-odd-scope-2"] });
+    await kv.put(generationKey("test-odd-scope-2"), "Not A Token!");
+    for (let i = 0; i < 2; i++) await cache.read(odd, { id: "t" }, load);
+    expect(calls.genGets).toBe(5);
+    expect(counters(state, odd)).toMatchObject({ invalid: 2, misses: 2 });
+  });
+
+  it("a failed bump forgets the token here; the retry that lands is used here at once", async () => {
+    const kind = kindFor();
+    const { kv: refusing, calls, control } = watched();
+    const { cache, settle, warnings } = setup({ kv: refusing });
+    const { load } = loader("u");
+    await cache.read(kind, { id: "u" }, load);
+    await settle();
+    const readsBefore = calls.genGets;
+    control.failPuts = 1; // the bump fails, its first retry lands
+    const bump = cache.invalidate(kind.scopes({ id: "u" }));
+    await bump;
+    expect(warnings).toContain("cache invalidation failed; retrying");
+    // Not trusted any more: the next read asks KV (which still has the old token: a hit).
+    expect((await cache.read(kind, { id: "u" }, load)).outcome).toBe("hit");
+    expect(calls.genGets).toBe(readsBefore + 1);
+    await settle(); // the retry lands (1.5 s later)
+    expect(warnings).not.toContain("cache invalidation failed for good");
+    expect((await cache.read(kind, { id: "u" }, load)).outcome).toBe("miss");
+    expect(calls.genGets).toBe(readsBefore + 1);
+  }, 10_000);
+
+  it("keeps at most 1,000 scopes, oldest first out", async () => {
+    const tier = new GenerationTier(5_000, 3);
+    for (const scope of ["a", "b", "c", "d"]) tier.wrote(scope, "t1", 0);
+    expect(tier.size).toBe(3);
+    let reads = 0;
+    const read = async () => {
+      reads++;
+      return "t2";
+    };
+    expect(await tier.token("a", 1, read)).toBe("t2");
+    expect(await tier.token("d", 1, read)).toBe("t1");
+    expect(reads).toBe(1);
+    expect(new GenerationTier().maxScopes).toBe(1_000);
   });
 });
 

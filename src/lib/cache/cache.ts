@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { GenerationTier } from "./generations";
 import type { CacheKind } from "./kind";
 import { MemoryTier } from "./memory";
 import { CacheStats, type CounterName } from "./stats";
@@ -24,16 +25,28 @@ export interface ReadOptions<V> {
   store?: (value: V) => boolean;
 }
 
-/** What one isolate shares between its requests: the memory tier, counters, running refreshes. */
+/**
+ * What one isolate shares between its requests: the memory tier, the generation tokens it
+ * knows, counters, running refreshes and the hashes of long keys.
+ */
 export class IsolateCacheState {
   readonly memory = new MemoryTier();
+  readonly generations: GenerationTier;
   readonly stats = new CacheStats();
   /** Storage keys being refreshed in this isolate, with when the refresh started. */
   readonly refreshing = new Map<string, number>();
+  /** Entry keys that are not plain text, with their hash (the same on every read). */
+  readonly hashedKeys = new Map<string, string>();
+
+  constructor(opts: { generationMemoryMs?: number } = {}) {
+    this.generations = new GenerationTier(opts.generationMemoryMs);
+  }
 
   clear() {
     this.memory.clear();
+    this.generations.clear();
     this.refreshing.clear();
+    this.hashedKeys.clear();
   }
 }
 
@@ -55,7 +68,7 @@ const REFRESH_TIMEOUT_MS = 30_000;
 const GENERATION_TTL_SECONDS = 30 * 24 * 3600;
 /** A failed generation bump is retried this many times in `waitUntil` (KV: 1 write/s per key). */
 const BUMP_RETRIES = [1_500, 3_000];
-const TOKEN = /^[a-z0-9]{1,32}$/;
+const MAX_HASHED_KEYS = 1_000;
 const READABLE_KEY = /^[A-Za-z0-9._~=,-]{1,128}$/;
 
 const envelope = z.object({ t: z.number().int().nonnegative(), v: z.unknown() });
@@ -65,9 +78,10 @@ const envelope = z.object({ t: z.number().int().nonnegative(), v: z.unknown() })
  * staleness bounds). Built per request; shares `IsolateCacheState` across requests.
  *
  * Entries are keyed by their kind, version, key and the current tokens of the generation scopes
- * they depend on (`cache:gen:<scope>` in KV); `invalidate(scopes)` writes new tokens, so later
- * reads look for other keys and miss. Nothing here decides access or money: callers cache only
- * what every anonymous reader may see.
+ * they depend on (`cache:gen:<scope>` in KV, kept in isolate memory for up to
+ * `GENERATION_MEMORY_MS`); `invalidate(scopes)` writes new tokens, so later reads look for other
+ * keys and miss (at once in this isolate). Nothing here decides access or money: callers cache
+ * only what every anonymous reader may see.
  */
 export class Cache {
   private readonly kv: KVNamespace;
@@ -100,11 +114,14 @@ export class Cache {
     await Promise.all(
       scopes.map(async (scope) => {
         const key = generationKey(scope);
+        const token = newToken();
         try {
-          await this.kv.put(key, newToken(), { expirationTtl: GENERATION_TTL_SECONDS });
+          await this.kv.put(key, token, { expirationTtl: GENERATION_TTL_SECONDS });
+          this.state.generations.wrote(scope, token, this.now());
         } catch (err) {
+          this.state.generations.forget(scope);
           this.warn("cache invalidation failed; retrying", { scope, error: errorName(err) });
-          this.background(this.retryBump(key), "cache invalidation failed for good");
+          this.background(this.retryBump(scope), "cache invalidation failed for good");
         }
       }),
     );
@@ -114,7 +131,7 @@ export class Cache {
   async storageKey<P, V>(kind: CacheKind<P, V>, params: P): Promise<string> {
     const tokens = await this.generations(kind.scopes(params));
     if (!tokens) throw new Error("a generation token is unreadable");
-    return storageKey(kind, tokens, kind.key(params));
+    return this.storageKeyFor(kind, tokens, kind.key(params));
   }
 
   private async readThrough<P, V>(
@@ -137,7 +154,7 @@ export class Cache {
       count("misses");
       return { value: await load(), outcome: "miss" };
     }
-    const key = await storageKey(kind, tokens, kind.key(params));
+    const key = await this.storageKeyFor(kind, tokens, kind.key(params));
     const now = this.now();
 
     const inMemory = this.state.memory.get(key, now);
@@ -246,18 +263,39 @@ export class Cache {
     }
   }
 
-  /** Current tokens of the scopes, or undefined when one of them is not a token we write. */
+  /**
+   * Current tokens of the scopes (this isolate's memory, else KV: `generations.ts`), or
+   * undefined when one of them is not a token we write.
+   */
   private async generations(scopes: string[]): Promise<string[] | undefined> {
-    const tokens = await Promise.all(scopes.map((s) => this.kv.get(generationKey(s), "text")));
-    const current = tokens.map((t) => t ?? "0");
-    return current.every((t) => TOKEN.test(t)) ? current : undefined;
+    const now = this.now();
+    const tokens = await Promise.all(
+      scopes.map((scope) =>
+        this.state.generations.token(scope, now, () => this.kv.get(generationKey(scope), "text")),
+      ),
+    );
+    return tokens.every((t) => t !== undefined) ? (tokens as string[]) : undefined;
   }
 
-  private async retryBump(key: string) {
+  /** `cache:v1:<kind>@<version>:<tokens>:<key>`: readable keys as they are, others hashed. */
+  private async storageKeyFor<P, V>(kind: CacheKind<P, V>, tokens: string[], key: string) {
+    let part = READABLE_KEY.test(key) ? key : this.state.hashedKeys.get(key);
+    if (part === undefined) {
+      part = `h-${await sha256Hex(key)}`;
+      const hashed = this.state.hashedKeys;
+      if (hashed.size >= MAX_HASHED_KEYS) hashed.clear();
+      hashed.set(key, part);
+    }
+    return `cache:v1:${kind.name}@${kind.version}:${tokens.join(".")}:${part}`;
+  }
+
+  private async retryBump(scope: string) {
     for (const [i, delay] of BUMP_RETRIES.entries()) {
       await new Promise((resolve) => setTimeout(resolve, delay));
       try {
-        await this.kv.put(key, newToken(), { expirationTtl: GENERATION_TTL_SECONDS });
+        const token = newToken();
+        await this.kv.put(generationKey(scope), token, { expirationTtl: GENERATION_TTL_SECONDS });
+        this.state.generations.wrote(scope, token, this.now());
         return;
       } catch (err) {
         if (i === BUMP_RETRIES.length - 1) throw err;
@@ -298,12 +336,6 @@ export const generationKey = (scope: string) => {
   if (scope.length === 0 || scope.length > 200) throw new Error(`bad cache scope "${scope}"`);
   return `cache:gen:${scope}`;
 };
-
-/** `cache:v1:<kind>@<version>:<tokens>:<key>`: readable keys as they are, others hashed. */
-async function storageKey<P, V>(kind: CacheKind<P, V>, tokens: string[], key: string) {
-  const part = READABLE_KEY.test(key) ? key : `h-${await sha256Hex(key)}`;
-  return `cache:v1:${kind.name}@${kind.version}:${tokens.join(".")}:${part}`;
-}
 
 async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));

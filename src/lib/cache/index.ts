@@ -13,6 +13,7 @@ export {
   isolateCache,
   type ReadOptions,
 } from "./cache";
+export { GENERATION_MEMORY_MS, GenerationTier } from "./generations";
 export { type CacheKind, cacheKind, KV_MIN_TTL_SECONDS } from "./kind";
 export { MemoryTier } from "./memory";
 export {

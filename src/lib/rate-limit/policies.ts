@@ -124,7 +124,8 @@ export const defaultPolicies: Policies = {
   // Public catalogue reads (/v1/courses…), per address: a class of 60 on one Wi-Fi, each opening
   // the list, a few filters and course pages (about 10 a minute), or the share of a CGNAT
   // address's subscribers browsing at once. Cached and cheap, so it fails open and decides in
-  // the isolate (GCRA: a page load's burst passes, then 10 a second).
+  // the isolate (GCRA: a page load's burst passes, then 10 a second). Fast mode's bound: an
+  // address gets at most 600 + 60 (the sync batch) per isolate that serves it in a minute.
   catalogue: {
     name: "catalogue",
     limit: 600,
