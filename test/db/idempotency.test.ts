@@ -3,8 +3,7 @@
  * signed context (migration 0020): who may see, complete, claim and release a key.
  */
 import { describe, expect, it } from "vitest";
-import type { DbActor } from "../../src/db/transaction";
-import { admin, asRuntime, ENTER, newUser, type Query, signedEntry } from "./support";
+import { admin, inContext, newUser } from "./support";
 
 /** An in-flight claim, as the middleware leaves it; returns its key and token. */
 async function claim(scope: string) {
@@ -19,19 +18,6 @@ async function claim(scope: string) {
 }
 
 const COMPLETE = `SELECT idempotency_complete($1, $2, $3::uuid, 201, '{"content-type":"application/json"}', '{}')`;
-
-/** Runs `fn` in one transaction as app_runtime, entered as `actor` (or with no context). */
-function inContext<R>(actor: DbActor | null, fn: (q: Query) => Promise<R>): Promise<R> {
-  return asRuntime(async (q) => {
-    await q("BEGIN");
-    try {
-      if (actor) await q(ENTER, await signedEntry(actor));
-      return await fn(q);
-    } finally {
-      await q("ROLLBACK");
-    }
-  });
-}
 
 const stateOf = async (key: string) =>
   (await admin<{ state: string }>("SELECT state FROM idempotency_keys WHERE key = $1", [key]))[0]

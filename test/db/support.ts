@@ -71,10 +71,7 @@ export async function can(sql: string, params: unknown[]): Promise<boolean> {
 }
 
 /** Runs `fn` in one transaction as app_runtime, entered as `actor` (or with no context), rolled back. */
-export function inContext<R>(
-  actor: { userId: string | null; role: "anonymous" | "student" | "admin" | "system" } | null,
-  fn: (q: Query) => Promise<R>,
-): Promise<R> {
+export function inContext<R>(actor: DbActor | null, fn: (q: Query) => Promise<R>): Promise<R> {
   return asRuntime(async (q) => {
     await q("BEGIN");
     try {

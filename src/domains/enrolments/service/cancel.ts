@@ -6,7 +6,12 @@ import { AppError, notFound } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import { invalidateCoursePage } from "../../catalogue/public";
 import type { EnrolmentView } from "../schemas";
-import { auditEnrolment, toEnrolmentView } from "./views";
+import {
+  auditEnrolment,
+  batchSummaryColumns,
+  courseSummaryColumns,
+  toEnrolmentView,
+} from "./views";
 
 /**
  * `POST /v1/enrolments/{id}/cancel`: the student gives their seat back, before the batch starts
@@ -22,15 +27,8 @@ export async function cancelEnrolment(ctx: ServiceContext, id: string): Promise<
     const [found] = await tx
       .select({
         enrolment: enrolments,
-        batch: {
-          id: batches.id,
-          name: batches.name,
-          startDate: batches.startDate,
-          endDate: batches.endDate,
-          timezone: batches.timezone,
-          status: batches.status,
-        },
-        course: { id: courses.id, slug: courses.slug, title: courses.title },
+        batch: batchSummaryColumns,
+        course: courseSummaryColumns,
         started: sql<boolean>`now() >= (${batches.startDate}::timestamp at time zone ${batches.timezone})`,
       })
       .from(enrolments)

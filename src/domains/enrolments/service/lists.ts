@@ -5,7 +5,7 @@ import { notFound } from "../../../lib/errors";
 import { type KeysetResult, keysetPage, listScope } from "../../../lib/pagination";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { EnrolmentView, MyEnrolmentsInput, RosterEntryView, RosterInput } from "../schemas";
-import { toEnrolmentView } from "./views";
+import { batchSummaryColumns, courseSummaryColumns, toEnrolmentView } from "./views";
 
 /**
  * `GET /v1/me/enrolments`: the student's enrolments, newest first (enrolments_user_created_idx).
@@ -42,15 +42,8 @@ export async function listMyEnrolments(
       : await runAs(ctx.http, SYSTEM, (q) =>
           q
             .select({
-              batch: {
-                id: batches.id,
-                name: batches.name,
-                startDate: batches.startDate,
-                endDate: batches.endDate,
-                timezone: batches.timezone,
-                status: batches.status,
-              },
-              course: { id: courses.id, slug: courses.slug, title: courses.title },
+              batch: batchSummaryColumns,
+              course: courseSummaryColumns,
             })
             .from(batches)
             .innerJoin(courses, eq(courses.id, batches.courseId))

@@ -1,4 +1,4 @@
-import type { Batch, Course, Enrolment } from "../../../db/schema";
+import { type Batch, batches, type Course, courses, type Enrolment } from "../../../db/schema";
 import type { EnrolmentView } from "../schemas";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -8,6 +8,19 @@ export type BatchSummary = Pick<
   "id" | "name" | "startDate" | "endDate" | "timezone" | "status"
 >;
 export type CourseSummary = Pick<Course, "id" | "slug" | "title">;
+
+/** The columns an enrolment's view shows of its batch (BatchSummary), for `select({ … })`. */
+export const batchSummaryColumns = {
+  id: batches.id,
+  name: batches.name,
+  startDate: batches.startDate,
+  endDate: batches.endDate,
+  timezone: batches.timezone,
+  status: batches.status,
+};
+
+/** The columns an enrolment's view shows of its course (CourseSummary). */
+export const courseSummaryColumns = { id: courses.id, slug: courses.slug, title: courses.title };
 
 export function toEnrolmentView(
   e: Enrolment,
