@@ -1,6 +1,6 @@
 /**
  * The catalogue's row-level security and status rules at the SQL level, as the Worker's role
- * (app_runtime) with and without a signed context (migration 0016).
+ * (app_runtime) with and without a signed context (migration 0018).
  */
 import { describe, expect, it } from "vitest";
 import { insertBatch, insertCourse } from "../support/catalogue";

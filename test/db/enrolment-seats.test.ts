@@ -1,5 +1,5 @@
 /**
- * The seat functions of migration 0022 at the SQL level, as the Worker's role: what anonymous
+ * The seat functions of migration 0024 at the SQL level, as the Worker's role: what anonymous
  * and students may learn from them (a count for public batches only), and the seat lock.
  */
 import { describe, expect, it } from "vitest";

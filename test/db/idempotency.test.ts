@@ -1,6 +1,6 @@
 /**
  * idempotency_keys at the SQL level, as the Worker's role (app_runtime) with and without a
- * signed context (migration 0020): who may see, complete, claim and release a key.
+ * signed context (migration 0022): who may see, complete, claim and release a key.
  */
 import { describe, expect, it } from "vitest";
 import { admin, inContext, newUser } from "./support";

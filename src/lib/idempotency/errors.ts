@@ -1,7 +1,7 @@
 import { AppError } from "../errors";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
-/** Raised by idempotency_complete() (migration 0020) when the claim is no longer this request's. */
+/** Raised by idempotency_complete() (migration 0022) when the claim is no longer this request's. */
 export const CLAIM_LOST_SQLSTATE = "IK409";
 
 /** True when a service's transaction failed because its claim on the key was lost. */

@@ -1,7 +1,7 @@
 import type { BatchStatus, CourseStatus } from "../../../db/schema";
 import { AppError } from "../../../lib/errors";
 
-/** Where each status may go next (the database enforces the same: migration 0016). */
+/** Where each status may go next (the database enforces the same: migration 0018). */
 export const courseTransitions: Record<CourseStatus, readonly CourseStatus[]> = {
   // A draft that will never run may be archived without being published.
   draft: ["published", "archived"],

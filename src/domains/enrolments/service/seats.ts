@@ -10,7 +10,7 @@ export const takesSeat = sql`(${enrolments.status} = 'active' or (${enrolments.s
 
 /**
  * Takes the batch's seat lock (held until the transaction ends) and counts its seats taken after
- * it, in one round trip: `batch_lock_seats` (migration 0022) says why an advisory lock and not
+ * it, in one round trip: `batch_lock_seats` (migration 0024) says why an advisory lock and not
  * `FOR UPDATE`. The count needs definer's rights (a student sees only their own enrolments), so
  * it is null for a batch the public catalogue does not show: then only an admin may go on, and
  * counts with their own (all-seeing) rights. Seat releases (cancel, expiry) take no lock.
