@@ -33,6 +33,9 @@ export default defineConfig({
           TEST_FAKE_ZOOM_URL: inject("fakeZoomUrl"),
           ZOOM_PROVIDER: "dev",
           ZOOM_WEBHOOK_SECRET_TOKEN: "test-zoom-webhook-secret-token",
+          // Payments: the provider is switched to the real adapter once the fake exists.
+          PAYMENTS_PROVIDER: "dev",
+          INSTAMOJO_PRIVATE_SALT: "test-instamojo-private-salt",
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
           TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),

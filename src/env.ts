@@ -80,6 +80,47 @@ export const envSchema = z.object({
   /** Tests point these at the local fake (test/support/node/fake-zoom.ts). */
   ZOOM_API_BASE_URL: httpUrl.default("https://api.zoom.us/v2"),
   ZOOM_OAUTH_BASE_URL: httpUrl.default("https://zoom.us"),
+  /**
+   * Payments (src/providers/instamojo): `dev` keeps payment requests in KV and serves a local
+   * checkout page with Pay and Fail buttons; `instamojo` is Instamojo's v2 API.
+   */
+  PAYMENTS_PROVIDER: z.enum(["dev", "instamojo"]).default("dev"),
+  INSTAMOJO_CLIENT_ID: optionalText(),
+  INSTAMOJO_CLIENT_SECRET: optionalText(),
+  /** Signs Instamojo's webhooks (the `mac` field, HMAC-SHA1). Differs for test and production. */
+  INSTAMOJO_PRIVATE_SALT: optionalText(),
+  /** `https://api.instamojo.com/` (production) or `https://test.instamojo.com/` (sandbox). */
+  INSTAMOJO_BASE_URL: httpUrl.default("https://api.instamojo.com/"),
+  /**
+   * This API's public origin, for the URLs Instamojo calls back (`redirect_url`, `webhook`).
+   * Unset: the origin of the request that starts the checkout (fine locally, not behind a proxy).
+   */
+  API_PUBLIC_URL: httpUrl.optional().or(z.literal("").transform(() => undefined)),
+  /** Where `GET /v1/payments/return` sends the student (303) with `?status=&enrolmentId=`. */
+  PAYMENT_RESULT_URL: httpUrl.default("http://127.0.0.1:3000/payments/result"),
+  /** GST rate in basis points (1800 = 18%), split CGST+SGST within the supplier's state. */
+  GST_RATE_BPS: z.coerce.number().int().min(0).max(2800).default(1800),
+  /** Catalogue prices include GST (what the student pays) unless set to "false". */
+  GST_PRICES_INCLUSIVE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  /** The supplier on every invoice (CGST Rule 46). */
+  SUPPLIER_NAME: z.string().min(1).default("Demo Coaching Private Limited"),
+  SUPPLIER_ADDRESS: z.string().min(1).default("12 MG Road, Bengaluru, Karnataka 560001"),
+  SUPPLIER_GSTIN: z
+    .string()
+    .regex(/^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/, "SUPPLIER_GSTIN must be a GSTIN")
+    .default("29AABCD1234E1Z5"),
+  /** Invoice number prefixes (letters only, ≤ 4): `INV/26-27/000001`, `CN/26-27/000001`. */
+  INVOICE_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{1,4}$/)
+    .default("INV"),
+  CREDIT_NOTE_PREFIX: z
+    .string()
+    .regex(/^[A-Z]{1,4}$/)
+    .default("CN"),
   /** Retention of error logs, in days, for the scheduled cleanup. */
   ERROR_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** JSON overrides of the rate-limit policies (see src/lib/rate-limit/policies.ts). */
@@ -167,7 +208,29 @@ export function loadConfig(env: object): ConfigResult {
         if (!c[key]) problems.push(`${key}: required when ZOOM_PROVIDER is zoom`);
       }
     }
+    if (c.PAYMENTS_PROVIDER === "instamojo") {
+      for (const key of [
+        "INSTAMOJO_CLIENT_ID",
+        "INSTAMOJO_CLIENT_SECRET",
+        "INSTAMOJO_PRIVATE_SALT",
+      ] as const) {
+        if (!c[key]) problems.push(`${key}: required when PAYMENTS_PROVIDER is instamojo`);
+      }
+    }
+    if (c.PAYMENTS_PROVIDER === "dev" && !c.INSTAMOJO_PRIVATE_SALT) {
+      // The dev checkout page signs its webhooks as Instamojo would: with this salt.
+      problems.push("INSTAMOJO_PRIVATE_SALT: required (the dev checkout page signs with it)");
+    }
     if (c.ENVIRONMENT === "production" || c.ENVIRONMENT === "staging") {
+      if (c.PAYMENTS_PROVIDER !== "instamojo") {
+        problems.push("PAYMENTS_PROVIDER: must be instamojo outside development and tests");
+      }
+      if (!c.INSTAMOJO_BASE_URL.startsWith("https://")) {
+        problems.push("INSTAMOJO_BASE_URL: must be https");
+      }
+      if (!c.API_PUBLIC_URL) {
+        problems.push("API_PUBLIC_URL: required outside development (Instamojo calls it back)");
+      }
       if (c.ZOOM_PROVIDER !== "zoom") {
         problems.push("ZOOM_PROVIDER: must be zoom outside development and tests");
       }
