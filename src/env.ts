@@ -112,14 +112,17 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$/, "SUPPLIER_GSTIN must be a GSTIN")
     .default("29AABCD1234E1Z5"),
-  /** Invoice number prefixes (letters only, ≤ 4): `INV/26-27/000001`, `CN/26-27/000001`. */
+  /**
+   * Invoice number prefixes, 1 to 3 capital letters so a number fits GST's 16 characters:
+   * `INV/26-27/000001`, `CN/26-27/000001`. A new series starts each financial year.
+   */
   INVOICE_PREFIX: z
     .string()
-    .regex(/^[A-Z]{1,4}$/)
+    .regex(/^[A-Z]{1,3}$/)
     .default("INV"),
   CREDIT_NOTE_PREFIX: z
     .string()
-    .regex(/^[A-Z]{1,4}$/)
+    .regex(/^[A-Z]{1,3}$/)
     .default("CN"),
   /** Retention of error logs, in days, for the scheduled cleanup. */
   ERROR_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),

@@ -11,6 +11,7 @@ export * from "./enrolments";
 export * from "./error-logs";
 export * from "./idempotency-keys";
 export * from "./one-time-tokens";
+export * from "./payments";
 export * from "./rate-limit-counters";
 export * from "./recordings";
 export * from "./sessions";
