@@ -191,7 +191,7 @@ function requireConsistent(original: GstBreakdown): void {
     original.igstPaise,
     original.totalPaise,
   ];
-  parts.forEach((p) => requireNonNegativeInteger(p, "original breakdown part"));
+  for (const p of parts) requireNonNegativeInteger(p, "original breakdown part");
   const [taxable, cgst, sgst, igst, total] = parts as [number, number, number, number, number];
   if (taxable + cgst + sgst + igst !== total) {
     throw new RangeError("original breakdown parts do not add up to its total");

@@ -50,8 +50,17 @@ const MAX_OTHER = 120;
 
 // WinAnsi (the standard fonts' encoding) beyond Latin-1: the 0x80–0x9F printable characters.
 const WIN_ANSI_EXTRA = new Set(Array.from("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ", (c) => c.codePointAt(0)));
-const INVISIBLE = /^[\u200B-\u200F\u2060\uFE00-\uFE0F\uFEFF]$/u;
 const MARK = /^\p{M}$/u;
+
+/** Zero-width spaces and joiners, word joiner, variation selectors, BOM: nothing to draw. */
+function isInvisible(cp: number): boolean {
+  return (
+    (cp >= 0x200b && cp <= 0x200f) ||
+    cp === 0x2060 ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff
+  );
+}
 
 function isWinAnsi(cp: number): boolean {
   return (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp);
@@ -68,7 +77,7 @@ export function toWinAnsi(text: string): string {
     const cp = ch.codePointAt(0) ?? 0;
     if (isWinAnsi(cp)) out += ch;
     else if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) out += " ";
-    else if (INVISIBLE.test(ch)) continue;
+    else if (isInvisible(cp)) continue;
     else {
       const base = Array.from(ch.normalize("NFKD")).filter((c) => !MARK.test(c));
       const ok = base.length > 0 && base.every((c) => isWinAnsi(c.codePointAt(0) ?? 0));
