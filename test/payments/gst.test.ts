@@ -153,6 +153,8 @@ describe("computeGst: rounding", () => {
     ["unsafe amount", { amountPaise: 2 ** 60 }],
     ["fractional rate", { rateBps: 1800.5 }],
     ["negative rate", { rateBps: -1 }],
+    ["retired buyer state code", { buyerState: "25" as StateCode }],
+    ["unknown supplier state code", { supplierState: "99" as StateCode }],
   ] as const)("throws RangeError on a %s", (_, override) => {
     const input: ComputeGstInput = {
       amountPaise: 100,

@@ -137,11 +137,13 @@ export function computeGst(input: ComputeGstInput): GstBreakdown {
   const amount = requireNonNegativeInteger(input.amountPaise, "amountPaise");
   const rate = requireNonNegativeInteger(input.rateBps, "rateBps");
   if (!isStateCode(input.supplierState)) throw new RangeError("supplierState is not a state code");
-  if (input.buyerState !== null && !isStateCode(input.buyerState)) {
+  // undefined from a loose caller counts as "none on record", like null.
+  const buyerState = input.buyerState ?? null;
+  if (buyerState !== null && !isStateCode(buyerState)) {
     throw new RangeError("buyerState is not a state code");
   }
   // IGST Act s.12(2)(b): no recipient address on record → the supplier's location.
-  const placeOfSupply = input.buyerState ?? input.supplierState;
+  const placeOfSupply = buyerState ?? input.supplierState;
   const interState = placeOfSupply !== input.supplierState;
 
   let taxable: bigint;

@@ -218,12 +218,12 @@ const SIZES: Record<LineStyle, number> = {
 
 export async function renderInvoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
   const pdf = await PDFDocument.create({ updateMetadata: false });
-  const supplier = toWinAnsi(doc.supplier.name) || doc.supplier.name;
   pdf.setTitle(doc.number);
   pdf.setAuthor(doc.supplier.name);
   pdf.setSubject(doc.kind === "credit_note" ? "Credit Note" : "Tax Invoice");
-  pdf.setProducer(supplier);
-  pdf.setCreator(supplier);
+  // Metadata strings are UTF-16: no WinAnsi limit here.
+  pdf.setProducer(doc.supplier.name);
+  pdf.setCreator(doc.supplier.name);
   pdf.setCreationDate(doc.issuedAt);
   pdf.setModificationDate(doc.issuedAt);
 
