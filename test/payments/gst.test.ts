@@ -103,7 +103,7 @@ describe("computeGst: rounding", () => {
     });
   });
 
-  it("rounds halves up: 59 paise at 18% inclusive is exactly 50 taxable, 1 paisa at 5000 bps is 0.666… → 1", () => {
+  it("rounds halves up: exact quotients stay, halves go up (inclusive and exclusive)", () => {
     expect(parts(intra(59))).toMatchObject({ taxablePaise: 50, cgstPaise: 5, sgstPaise: 4 });
     // 3 × 10000 / 12000 = 2.5 exactly: half rounds up, so taxable 3 and no tax.
     expect(parts(intra(3, true, 2000))).toMatchObject({ taxablePaise: 3, cgstPaise: 0 });
