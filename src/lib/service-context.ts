@@ -1,6 +1,7 @@
 import { type Database, dbFromConfig, type HttpDatabase } from "../db/client";
 import type { DbActor } from "../db/transaction";
 import type { AppConfig } from "../env";
+import type { PaymentsProvider } from "../providers/instamojo";
 import type { ZoomProvider } from "../providers/zoom";
 import type { AuditMeta } from "./audit";
 import { Cache } from "./cache";
@@ -25,6 +26,8 @@ export interface ServiceContext {
   sendEmail: (message: OutgoingEmail) => Promise<void>;
   /** Live-class meetings. Call it outside database transactions (it is a network call). */
   zoom: ZoomProvider;
+  /** Payments (Instamojo). Call it outside database transactions (it is a network call). */
+  payments: PaymentsProvider;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
   cache: Cache;
   /**
@@ -79,6 +82,9 @@ export function serviceContext(c: AppContext): ServiceContext {
     sendEmail: (message) => services.email.send(message),
     get zoom() {
       return services.zoom;
+    },
+    get payments() {
+      return services.payments;
     },
     get cache() {
       cache ??= new Cache({

@@ -12,6 +12,7 @@ import type { AppEnv } from "../lib/context";
 import { createEmailSender, type EmailMessage } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { createLogger, type Logger } from "../lib/logger";
+import { createPaymentsProvider, type PaymentsProvider } from "../providers/instamojo";
 import { createZoomProvider, type ZoomProvider } from "../providers/zoom";
 
 /** Per-request services. Built once per request; the database connects only when first used. */
@@ -26,6 +27,8 @@ export interface Services {
   readonly email: { send: (message: EmailMessage) => Promise<void> };
   /** Live-class meetings: Zoom, or the development stand-in (ZOOM_PROVIDER). Built on first use. */
   readonly zoom: ZoomProvider;
+  /** Payments: Instamojo, or the development stand-in (PAYMENTS_PROVIDER). Built on first use. */
+  readonly payments: PaymentsProvider;
 }
 
 export function init(): MiddlewareHandler<AppEnv> {
@@ -43,6 +46,7 @@ export function init(): MiddlewareHandler<AppEnv> {
     let handle: DbHandle | undefined;
     let http: HttpDatabase | undefined;
     let zoom: ZoomProvider | undefined;
+    let payments: PaymentsProvider | undefined;
     c.set("services", {
       get http() {
         http ??= httpFromConfig(config);
@@ -82,6 +86,15 @@ export function init(): MiddlewareHandler<AppEnv> {
           logger,
         });
         return zoom;
+      },
+      get payments() {
+        payments ??= createPaymentsProvider({
+          config,
+          kv: c.env.CACHE,
+          devBaseUrl: new URL(c.req.url).origin,
+          logger,
+        });
+        return payments;
       },
     });
     try {
