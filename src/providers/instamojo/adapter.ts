@@ -439,7 +439,8 @@ function toPayment(body: unknown): Payment {
     paymentRequestId: paymentRequestIdOf(p.payment_request),
     instrumentType: p.instrument_type ?? null,
     failureReason: p.failure?.reason ?? p.failure?.message ?? null,
-    raw: p,
+    // As Instamojo sent it (amount still "499.00"), for the event timeline.
+    raw: body as Record<string, unknown>,
   };
 }
 
@@ -455,7 +456,7 @@ function toRefund(body: unknown): Refund {
     amountPaise: r.refund_amount,
     state: refundState(r.status),
     providerStatus: r.status,
-    raw: r,
+    raw: body as Record<string, unknown>,
   };
 }
 
