@@ -33,8 +33,13 @@ export default defineConfig({
           TEST_FAKE_ZOOM_URL: inject("fakeZoomUrl"),
           ZOOM_PROVIDER: "dev",
           ZOOM_WEBHOOK_SECRET_TOKEN: "test-zoom-webhook-secret-token",
-          // Payments: the provider is switched to the real adapter once the fake exists.
-          PAYMENTS_PROVIDER: "dev",
+          // Payments: the real adapter against test/support/node/fake-instamojo.ts. Each test
+          // file that drives the fake directly takes its own client id (faults are per client).
+          TEST_FAKE_INSTAMOJO_URL: inject("fakeInstamojoUrl"),
+          PAYMENTS_PROVIDER: "instamojo",
+          INSTAMOJO_BASE_URL: `${inject("fakeInstamojoUrl")}/`,
+          INSTAMOJO_CLIENT_ID: "test-client",
+          INSTAMOJO_CLIENT_SECRET: "test-client-secret",
           INSTAMOJO_PRIVATE_SALT: "test-instamojo-private-salt",
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),

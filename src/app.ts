@@ -21,6 +21,7 @@ import { notFoundOrMethodNotAllowed } from "./middleware/method-not-allowed";
 import { requestId } from "./middleware/request-id";
 import { requestLog } from "./middleware/request-log";
 import { requireJson } from "./middleware/require-json";
+import { registerInstamojoDevPages } from "./providers/instamojo";
 import { registerZoomDevPages } from "./providers/zoom";
 
 export const API_VERSION = "0.1.0";
@@ -36,6 +37,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       referrerPolicy: "no-referrer",
+      // A page that needs its own policy (the dev checkout's forms) sets it; all else gets this.
+      overwrite: false,
     }),
   );
 
@@ -63,6 +66,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerSessionRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
+  // Likewise: the dev payments provider's checkout page, which posts the webhook to this app.
+  registerInstamojoDevPages(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

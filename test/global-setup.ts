@@ -22,6 +22,7 @@ import { startWsProxy } from "../scripts/lib/ws-proxy.ts";
 import { assertTestDatabaseName, TEST_DB_PREFIX } from "./support/db-prefix.ts";
 import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
 import { startFakeEmail } from "./support/node/fake-email.ts";
+import { startFakeInstamojo } from "./support/node/fake-instamojo.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
 import { startFakeZoom } from "./support/node/fake-zoom.ts";
 import { startOpenApiValidator } from "./support/node/openapi-validator.ts";
@@ -40,6 +41,7 @@ declare module "vitest" {
     fakeSentryUrl: string;
     fakeEmailUrl: string;
     fakeZoomUrl: string;
+    fakeInstamojoUrl: string;
     blackholePort: number;
     closedPort: number;
     openApiValidatorUrl: string;
@@ -98,6 +100,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   const validator = await startOpenApiValidator();
   const email = await startFakeEmail();
   const zoom = await startFakeZoom();
+  const instamojo = await startFakeInstamojo();
 
   project.provide("pgAdminUrl", admin("postgres"));
   project.provide("pgTemplateDb", TEMPLATE_DB);
@@ -108,6 +111,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("fakeSentryUrl", `http://127.0.0.1:${sentry.port}`);
   project.provide("fakeEmailUrl", email.url);
   project.provide("fakeZoomUrl", zoom.url);
+  project.provide("fakeInstamojoUrl", instamojo.url);
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
   project.provide("openApiValidatorUrl", validator.url);
@@ -123,6 +127,7 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
       validator.close(),
       email.close(),
       zoom.close(),
+      instamojo.close(),
     ]);
     assertTestDatabaseName(TEMPLATE_DB);
     await adminStatement(

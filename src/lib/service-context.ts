@@ -26,7 +26,7 @@ export interface ServiceContext {
   sendEmail: (message: OutgoingEmail) => Promise<void>;
   /** Live-class meetings. Call it outside database transactions (it is a network call). */
   zoom: ZoomProvider;
-  /** Instamojo (or the dev stand-in). Call it outside database transactions (network). */
+  /** Payments (Instamojo). Call it outside database transactions (it is a network call). */
   payments: PaymentsProvider;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
   cache: Cache;

@@ -11,6 +11,18 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
+ * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's webhook, and
+ * the dev checkout page's buttons. Their handlers read the form themselves.
+ */
+const FORM_ROUTES = [/^\/v1\/webhooks\/instamojo\/?$/, /^\/dev\/instamojo\//];
+
+export function isFormContentType(contentType: string | undefined): boolean {
+  return (
+    (contentType ?? "").split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded"
+  );
+}
+
+/**
  * A request that carries a body must say it is JSON: otherwise 415 instead of silently
  * validating an empty object. Bodiless writes (e.g. logout-all) pass.
  */
@@ -22,7 +34,9 @@ export function requireJson(): MiddlewareHandler<AppEnv> {
         (length !== undefined && length !== "0") ||
         c.req.header("Transfer-Encoding") !== undefined ||
         c.req.header("Content-Type") !== undefined;
-      if (hasBody && !isJsonContentType(c.req.header("Content-Type"))) {
+      const type = c.req.header("Content-Type");
+      const formAllowed = isFormContentType(type) && FORM_ROUTES.some((r) => r.test(c.req.path));
+      if (hasBody && !isJsonContentType(type) && !formAllowed) {
         throw new AppError({
           code: "UNSUPPORTED_MEDIA_TYPE",
           detail: "Send the request body as application/json.",

@@ -7,6 +7,7 @@ export interface TestBindings extends Env, IdentityBindings {
   TEST_FAKE_SENTRY_URL: string;
   TEST_FAKE_EMAIL_URL: string;
   TEST_FAKE_ZOOM_URL: string;
+  TEST_FAKE_INSTAMOJO_URL: string;
   TEST_BLACKHOLE_PORT: string;
   TEST_CLOSED_PORT: string;
   TEST_OPENAPI_VALIDATOR_URL: string;
