@@ -50,6 +50,10 @@ const UNDOCUMENTED = new Set([
   "GET /dev/zoom/join/:meetingId",
   "GET /dev/zoom/start/:meetingId",
   "GET /dev/zoom/recordings/:meetingId/:fileId",
+  // The dev payments provider's checkout page and its buttons (development and tests only).
+  "GET /dev/instamojo/checkout/:requestId",
+  "POST /dev/instamojo/checkout/:requestId/pay",
+  "POST /dev/instamojo/checkout/:requestId/fail",
 ]);
 
 describe("OpenAPI document", () => {

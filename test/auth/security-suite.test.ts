@@ -256,6 +256,10 @@ describe("security suite: every protected endpoint", () => {
       "GET /dev/zoom/join/:meetingId",
       "GET /dev/zoom/start/:meetingId",
       "GET /dev/zoom/recordings/:meetingId/:fileId",
+      // Development and tests only (404 elsewhere): the dev payments provider's checkout.
+      "GET /dev/instamojo/checkout/:requestId",
+      "POST /dev/instamojo/checkout/:requestId/pay",
+      "POST /dev/instamojo/checkout/:requestId/fail",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),

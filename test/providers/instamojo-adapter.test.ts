@@ -316,6 +316,19 @@ describe("refunds", () => {
     expect((await fake.state()).calls.create_refund).toBe(2);
   });
 
+  it("a retry refused after a 5xx still reports the 5xx: the refund may exist", async () => {
+    const fake = new FakeInstamojoClient();
+    const adapter = fake.adapter();
+    const { paymentId } = await paidPayment(fake, adapter);
+    await fake.fault({ op: "create_refund", mode: "server_error", applyFirst: true });
+    await fake.fault({ op: "create_refund", mode: "success_false" });
+    const err = await failed(adapter.createRefund(refundOf(paymentId)));
+    expectInstamojo502(err, "server");
+    expect(instamojoFailureOf(err)?.message).toContain("the retry failed too (rejected)");
+    expect(certainlyNotApplied(instamojoFailureOf(err) ?? expect.fail("no cause"))).toBe(false);
+    expect((await fake.state()).refunds).toHaveLength(1);
+  });
+
   it("reads Instamojo's refund status words tolerantly (UNCONFIRMED values)", () => {
     const cases: [string, string][] = [
       ["Refunded", "refunded"],

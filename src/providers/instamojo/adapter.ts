@@ -203,6 +203,7 @@ export class InstamojoHttpProvider implements PaymentsProvider {
       "create_refund",
       async () => {
         const deadline = Date.now() + this.deadlineMs;
+        let first: InstamojoError | undefined;
         for (let attempt = 1; ; attempt++) {
           try {
             const res = await this.call("create_refund", "POST", path, form, deadline);
@@ -211,8 +212,18 @@ export class InstamojoHttpProvider implements PaymentsProvider {
             return toRefund(isRecord(body) && isRecord(body.refund) ? body.refund : body);
           } catch (err) {
             const failed = asInstamojoError("create_refund", err, this.timeoutMs);
+            if (first) {
+              // The first attempt may have refunded, and how Instamojo answers a replayed
+              // transaction_id is UNCONFIRMED (a 400 is possible): the outcome stays unknown.
+              throw new InstamojoError(
+                first.kind,
+                `${first.message}; the retry failed too (${failed.kind})`,
+                { status: first.status },
+              );
+            }
             // The transaction_id makes a second attempt harmless: Instamojo returns the first.
             if (attempt === 1 && (failed.kind === "server" || failed.kind === "timeout")) {
+              first = failed;
               this.opts.logger?.info("instamojo refund retried", {
                 provider: "instamojo",
                 op: "create_refund",
