@@ -142,7 +142,7 @@ export async function reconcilePayments(
  * Asks Instamojo about each payment (a few at a time) and compares. A failed call is reported
  * on its row; a provider that turns out not to be configured makes the whole check null.
  */
-async function checkWithProvider(
+export async function checkWithProvider(
   provider: PaymentsProvider,
   rows: OurPayment[],
 ): Promise<Mismatch[] | null> {
