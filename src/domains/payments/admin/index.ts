@@ -1,10 +1,10 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../../lib/context";
 import { requireAuth, requireRole } from "../../../middleware/auth";
-import * as exportPayments from "./routes/export-payments";
-import * as getPayment from "./routes/get-payment";
-import * as getReconciliation from "./routes/get-reconciliation";
-import * as listPayments from "./routes/list-payments";
+import * as exportAdminPayments from "./routes/export-admin-payments";
+import * as getAdminPayment from "./routes/get-admin-payment";
+import * as getPaymentReconciliation from "./routes/get-payment-reconciliation";
+import * as listAdminPayments from "./routes/list-admin-payments";
 
 /** The admins' read-only payment views: every route needs an admin or super admin. */
 export function registerAdminPaymentRoutes(app: OpenAPIHono<AppEnv>) {
@@ -12,7 +12,12 @@ export function registerAdminPaymentRoutes(app: OpenAPIHono<AppEnv>) {
     app.use(path, requireAuth(), requireRole("admin", "super_admin"));
   }
   // Static paths before the parameterised one, so /reconciliation is not read as an id.
-  for (const r of [getReconciliation, exportPayments, listPayments, getPayment]) {
+  for (const r of [
+    getPaymentReconciliation,
+    exportAdminPayments,
+    listAdminPayments,
+    getAdminPayment,
+  ]) {
     r.register(app);
   }
 }
