@@ -164,13 +164,13 @@ export const ReconciliationSchema = z
       description: "false: no payments provider is configured; `mismatches` is null",
     }),
     checked: z.number().int().openapi({ description: "Payments compared with the provider" }),
-    skipped: z
-      .number()
-      .int()
-      .openapi({ description: "Payments over the cap of 100, not compared" }),
+    skipped: z.number().int().openapi({
+      description:
+        "The day's payments not compared: over the cap of 100, or all of them when no provider is configured",
+    }),
     mismatches: z.array(MismatchSchema).nullable().openapi({
       description:
-        "The day's payments (created or paid that day, with a payment request) on which Instamojo disagrees",
+        "Where Instamojo disagrees about the day's payments (created or paid that day, with a payment request, through the configured provider), oldest first",
     }),
   })
   .openapi("PaymentReconciliation");
