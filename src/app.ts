@@ -8,6 +8,7 @@ import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
+import { registerAdminPaymentRoutes } from "./domains/payments/admin";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
 import type { AppEnv } from "./lib/context";
@@ -59,6 +60,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAuthRoutes(app);
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);
+  registerAdminPaymentRoutes(app);
   registerRateLimitRoutes(app);
   registerCatalogueRoutes(app);
   registerLiveRoutes(app);

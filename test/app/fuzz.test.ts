@@ -254,6 +254,50 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await catalogueFixtures(h)),
     ...(await sessionFixtures(h)),
     ...(await learningFixtures(h, students)),
+    ...(await paymentFixtures(h)),
+  };
+}
+
+/**
+ * A paid payment for the admins' payment views to find (the detail, a search, a day to
+ * reconcile), and windows in order for the list and the export (at most 366 days).
+ */
+async function paymentFixtures(h: Harness): Promise<Hints> {
+  const db = h.database;
+  const course = await insertCourse(db);
+  const batch = await insertBatch(db, course.id);
+  const [buyer] = await mintUsers(h, "student", 1);
+  if (!buyer) throw new Error("payment fixture: no buyer");
+  const enrolment = await insertEnrolment(db, buyer.id, batch.id, { status: "active" });
+  const requestId = crypto.randomUUID().replaceAll("-", "");
+  const [payment] = await adminQuery<{ id: string }>(
+    `INSERT INTO payments (enrolment_id, user_id, amount_paise, provider, expires_at, created_at)
+     VALUES ($1, $2, 149900, 'instamojo', now() + interval '30 minutes', '2026-03-31T06:00:00Z')
+     RETURNING id`,
+    [enrolment.id, buyer.id],
+    db,
+  );
+  if (!payment) throw new Error("payment fixture insert failed");
+  // The state machine moves one step per update (payments_guard).
+  await adminQuery(
+    "UPDATE payments SET status = 'pending', provider_request_id = $2 WHERE id = $1",
+    [payment.id, requestId],
+    db,
+  );
+  await adminQuery(
+    `UPDATE payments SET status = 'paid', provider_payment_id = $2,
+       paid_at = '2026-03-31T06:05:00Z' WHERE id = $1`,
+    [payment.id, `MOJO${requestId.slice(0, 14).toUpperCase()}`],
+    db,
+  );
+  return {
+    "getAdminPayment:id": fc.constant(payment.id),
+    "listAdminPayments:from": fc.constantFrom("2026-03-01", "2026-03-01T00:00:00+05:30"),
+    "listAdminPayments:to": fc.constantFrom("2026-04-01", "2099-01-01T00:00:00Z"),
+    "listAdminPayments:q": fc.constantFrom(payment.id, requestId, buyer.email, "fuzz"),
+    "exportAdminPayments:from": fc.constant("2026-03-31"),
+    "exportAdminPayments:to": fc.constantFrom("2026-04-01", "2027-03-31T00:00:00Z"),
+    "getPaymentReconciliation:date": fc.constantFrom("2026-03-31", "2026-04-01"),
   };
 }
 

@@ -21,7 +21,7 @@ interface OpenApiDoc {
 
 // Every endpoint's contract, one file per operation, named after its verb and noun.
 const routeModules = import.meta.glob<{ route: { method: string; path: string } }>(
-  "../../src/domains/*/routes/*.ts",
+  ["../../src/domains/*/routes/*.ts", "../../src/domains/*/*/routes/*.ts"],
   { eager: true },
 );
 
