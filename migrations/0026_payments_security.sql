@@ -150,19 +150,21 @@ CREATE OR REPLACE FUNCTION next_document_number(p_kind text, p_prefix text, p_at
                                                 OUT number text, OUT financial_year text,
                                                 OUT serial integer)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 BEGIN
   IF p_prefix !~ '^[A-Z]{1,3}$' THEN
     RAISE EXCEPTION 'a document prefix is 1 to 3 capital letters' USING ERRCODE = '22023';
   END IF;
-  financial_year := financial_year(p_at);
+  next_document_number.financial_year := public.financial_year(p_at);
   INSERT INTO document_counters AS c (kind, financial_year, last_serial)
   VALUES (p_kind, next_document_number.financial_year, 1)
   ON CONFLICT (kind, financial_year) DO UPDATE SET last_serial = c.last_serial + 1
   RETURNING c.last_serial INTO serial;
-  number := p_prefix || '/' || substr(financial_year, 3, 2) || '-' || substr(financial_year, 6, 2)
-            || '/' || lpad(serial::text, 6, '0');
+  number := p_prefix || '/' || substr(next_document_number.financial_year, 3, 2) || '-'
+            || substr(next_document_number.financial_year, 6, 2) || '/' || lpad(serial::text, 6, '0');
   IF length(number) > 16 OR serial > 999999 THEN
-    RAISE EXCEPTION 'the % series of % is full', p_kind, financial_year USING ERRCODE = '22003';
+    RAISE EXCEPTION 'the % series of % is full', p_kind, next_document_number.financial_year
+      USING ERRCODE = '22003';
   END IF;
 END
 $$;

@@ -8,7 +8,7 @@ import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
-import { registerAdminPaymentRoutes } from "./domains/payments/admin";
+import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
 import type { AppEnv } from "./lib/context";
@@ -60,11 +60,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAuthRoutes(app);
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);
-  registerAdminPaymentRoutes(app);
   registerRateLimitRoutes(app);
   registerCatalogueRoutes(app);
   registerLiveRoutes(app);
   registerEnrolmentRoutes(app);
+  // After enrolments: checkout (/v1/enrolments/{id}/payments) runs behind their auth and role.
+  registerPaymentRoutes(app);
   registerSessionRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);

@@ -1,11 +1,15 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Database, dbFromConfig } from "../db/client";
+import { type Database, dbFromConfig, httpFromConfig } from "../db/client";
 import { runAs, SYSTEM } from "../db/transaction";
 import { invalidateCoursePage } from "../domains/catalogue/public";
 import { expireHoldsBatch } from "../domains/enrolments/public";
+import type { ReconcileReport } from "../domains/payments/public";
+import { reconcilePayments } from "../domains/payments/public";
 import { type AppConfig, loadConfig } from "../env";
 import { anchorCheckpoints } from "../lib/audit-anchor";
 import { Cache } from "../lib/cache";
+import { createEmailSender } from "../lib/email";
+import { createPaymentsProvider } from "../providers/instamojo";
 
 /** Rows deleted per statement (and per transaction): short locks, bounded WAL per commit. */
 export const RETENTION_BATCH = 5_000;
@@ -32,6 +36,8 @@ export interface MaintenanceReport {
   webhookEventsDeleted: number;
   /** Seat holds (pending_payment) past their expiry, set to `expired`. */
   enrolmentHoldsExpired: number;
+  /** Open checkouts, refunds and receipts settled with Instamojo (src/domains/payments). */
+  payments: ReconcileReport | null;
   auditCheckpoint: { fromId: number; toId: number; chainHash: string } | null;
   /** Checkpoints anchored in KV by this run. */
   auditAnchored: number;
@@ -179,6 +185,7 @@ export async function runMaintenance(
     idempotencyKeysDeleted: 0,
     webhookEventsDeleted: 0,
     enrolmentHoldsExpired: 0,
+    payments: null,
     auditCheckpoint: null,
     auditAnchored: 0,
     backlog: [],
@@ -224,6 +231,10 @@ export async function runMaintenance(
         await Promise.allSettled(pending);
       }
     });
+    await attempt("payments", async () => {
+      if (!kv) throw new Error("no CACHE binding for the payments provider");
+      report.payments = await reconcileWithProvider(config, db, kv);
+    });
     await attempt("auditSeal", async () => {
       report.auditCheckpoint = await sealAudit(db);
     });
@@ -258,4 +269,46 @@ async function sealAudit(db: Database): Promise<MaintenanceReport["auditCheckpoi
   };
   console.info(JSON.stringify({ level: "info", msg: "audit checkpoint sealed", ...checkpoint }));
   return checkpoint;
+}
+
+const JOB_AUDIT = {
+  actorId: null,
+  actorRole: "system",
+  requestId: null,
+  ip: null,
+  userAgent: null,
+};
+
+/** The payments step: its own provider, email sender and background work, awaited here. */
+async function reconcileWithProvider(
+  config: AppConfig,
+  db: Database,
+  kv: KVNamespace,
+): Promise<ReconcileReport> {
+  const http = httpFromConfig(config);
+  const background: Promise<unknown>[] = [];
+  const email = createEmailSender({
+    provider: config.EMAIL_PROVIDER,
+    apiKey: config.RESEND_API_KEY,
+    from: config.EMAIL_FROM,
+    baseUrl: config.RESEND_BASE_URL,
+    db: http,
+  });
+  const report = await reconcilePayments({
+    db,
+    http,
+    config,
+    payments: createPaymentsProvider({
+      config,
+      kv,
+      devBaseUrl: config.API_PUBLIC_URL ?? config.APP_BASE_URL,
+    }),
+    audit: JOB_AUDIT,
+    waitUntil: (work) => background.push(work),
+    sendEmail: async (message) => {
+      await email.send(message);
+    },
+  });
+  await Promise.allSettled(background);
+  return report;
 }

@@ -48,6 +48,36 @@ const ENDPOINTS: Protected[] = [
     body: { status: "disabled" },
   },
   { method: "GET", path: "/v1/admin/audit-logs", roles: ["admin", "super_admin"] },
+  { method: "GET", path: "/v1/admin/payments", roles: ["admin", "super_admin"] },
+  { method: "GET", path: `/v1/admin/payments/${SOME_ID}`, roles: ["admin", "super_admin"] },
+  {
+    method: "GET",
+    path: "/v1/admin/payments/reconciliation",
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "GET",
+    path: "/v1/admin/payments/export.csv?from=2026-01-01&to=2026-01-02",
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "POST",
+    path: `/v1/admin/payments/${SOME_ID}/refunds`,
+    roles: ["admin", "super_admin"],
+    body: { type: "QFL", reason: "A reason" },
+  },
+  {
+    method: "POST",
+    path: `/v1/enrolments/${SOME_ID}/payments`,
+    roles: ["student"],
+    body: {},
+  },
+  { method: "GET", path: "/v1/me/invoices", roles: ["student", "admin", "super_admin"] },
+  {
+    method: "GET",
+    path: `/v1/invoices/${SOME_ID}.pdf`,
+    roles: ["student", "admin", "super_admin"],
+  },
   { method: "GET", path: "/v1/admin/audit-logs/verify", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/error-logs/stats", roles: ["admin", "super_admin"] },
@@ -231,7 +261,10 @@ describe("security suite: every protected endpoint", () => {
     const covered = new Set(
       ENDPOINTS.map(
         (e) =>
-          `${e.method} ${e.path.replace(SOME_ID, ":id").replace("auth/ip:203.0.113.7", ":policy/:identity")}`,
+          `${e.method} ${(e.path.split("?")[0] ?? "")
+            .replace(`${SOME_ID}.pdf`, ":id")
+            .replace(SOME_ID, ":id")
+            .replace("auth/ip:203.0.113.7", ":policy/:identity")}`,
       ),
     );
     const publicRoutes = new Set([
@@ -260,6 +293,10 @@ describe("security suite: every protected endpoint", () => {
       "GET /dev/instamojo/checkout/:requestId",
       "POST /dev/instamojo/checkout/:requestId/pay",
       "POST /dev/instamojo/checkout/:requestId/fail",
+      // Instamojo's webhook (its MAC is the credential) and the page it redirects the buyer to
+      // (trusts nothing it is given: test/payments/checkout.test.ts).
+      "POST /v1/webhooks/instamojo",
+      "GET /v1/payments/return",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),

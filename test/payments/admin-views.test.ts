@@ -492,7 +492,7 @@ describe("GET /v1/admin/payments/{id}", () => {
 });
 
 describe("GET /v1/admin/payments/reconciliation", () => {
-  it("a day in India: paid by paid_at, refunds, flagged and stale; no provider → null", async (t) => {
+  it("a day in India: paid by paid_at, refunds, flagged and stale; requests Instamojo lacks", async (t) => {
     const h = await Harness.init(t);
     const admin = await h.asAdmin();
     const { student } = await catalogue(h);
@@ -596,13 +596,17 @@ describe("GET /v1/admin/payments/reconciliation", () => {
         count: baseline.staleOpen.count + 2,
         amountPaise: baseline.staleOpen.amountPaise + 3_300,
       },
-      // The provider is a placeholder on this branch (BAD_ENVIRONMENT): the DB part still answers.
-      providerChecked: false,
-      mismatches: null,
-      checked: 0,
+      // Asked of the fake Instamojo, which has never seen these seeded requests.
+      providerChecked: true,
       // Created on the 31st in India with a payment request: `late` and the one paid on 1 April.
-      skipped: baseline.skipped + 2,
+      checked: baseline.checked + 2,
+      skipped: baseline.skipped,
     });
+    expect(
+      march31.mismatches?.filter((m: { problem: string }) => m.problem === "request_missing"),
+    ).toHaveLength(
+      (baseline.mismatches?.filter((m) => m.problem === "request_missing").length ?? 0) + 2,
+    );
     const april1 = await report("2026-04-01");
     expect(april1.paid.amountPaise - baseline.paid.amountPaise).toBeGreaterThanOrEqual(70_000);
     expect(april1.refunds.refunded.amountPaise).toBeGreaterThanOrEqual(3_000);

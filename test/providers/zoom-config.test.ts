@@ -32,6 +32,10 @@ describe("configuration", () => {
       NEON_HTTP_ENDPOINT: "",
       EMAIL_PROVIDER: "resend",
       RESEND_API_KEY: "re_x",
+      // What payments need there (test/providers/instamojo-* cover those rules).
+      PAYMENTS_PROVIDER: "instamojo",
+      INSTAMOJO_BASE_URL: "https://test.instamojo.com/",
+      API_PUBLIC_URL: "https://api.example.in",
     };
     expect(issues({ ...base, ZOOM_PROVIDER: "dev" })).toContain(
       "ZOOM_PROVIDER: must be zoom outside development and tests",

@@ -1,3 +1,4 @@
 /** What other domains (and jobs) may use of enrolments. */
 export { expireHoldsBatch } from "./service/expiry";
-export { HOLD_MINUTES } from "./service/seats";
+export { countSeatsAsCaller, HOLD_MINUTES, lockBatchSeats } from "./service/seats";
+export { auditEnrolment } from "./service/views";

@@ -58,6 +58,18 @@ export const EnrolmentSchema = z
   .openapi("Enrolment");
 export type EnrolmentView = z.infer<typeof EnrolmentSchema>;
 
+export const CancelledEnrolmentSchema = EnrolmentSchema.extend({
+  refund: z
+    .object({
+      id: z.string(),
+      amountPaise: z.number().int(),
+      status: z.enum(["requested", "pending", "refunded", "failed"]),
+    })
+    .nullable()
+    .openapi({ description: "The refund of what was paid for the seat, if anything was" }),
+}).openapi("CancelledEnrolment");
+export type CancelledEnrolmentView = z.infer<typeof CancelledEnrolmentSchema>;
+
 export const MyEnrolmentsQuery = keysetQuery;
 export type MyEnrolmentsInput = z.infer<typeof MyEnrolmentsQuery>;
 export const EnrolmentPage = paginatedSchema(EnrolmentSchema, "EnrolmentPage");

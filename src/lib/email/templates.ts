@@ -192,3 +192,46 @@ export function sessionCancelledEmail(input: ClassEmailInput & { startsAt: Date 
     { link: input.link, label: "See your schedule" },
   ]);
 }
+
+/** Rupees with two decimals from integer paise (no float arithmetic): 49900 → "₹499.00". */
+export function rupees(paise: number): string {
+  const whole = Math.trunc(paise / 100);
+  const rest = String(Math.abs(paise % 100)).padStart(2, "0");
+  return `₹${whole.toLocaleString("en-IN")}.${rest}`;
+}
+
+export function paymentReceiptEmail(input: {
+  name: string;
+  course: string;
+  batch: string;
+  amountPaise: number;
+  invoiceNumber: string;
+  invoiceLink: string;
+}): RenderedEmail {
+  return render("payment_receipt", `Payment received: ${input.invoiceNumber}`, [
+    hello(input.name),
+    {
+      p: `We received your payment of ${rupees(input.amountPaise)} for ${input.course} (${input.batch}). Your seat is confirmed.`,
+    },
+    { p: `Your GST invoice is ${input.invoiceNumber}.` },
+    { link: input.invoiceLink, label: "Download the invoice (sign in first)" },
+  ]);
+}
+
+export function automaticRefundEmail(input: {
+  name: string;
+  course: string;
+  batch: string;
+  amountPaise: number;
+  reason: string;
+}): RenderedEmail {
+  return render("payment_refunded", "Your payment is being refunded", [
+    hello(input.name),
+    {
+      p: `We received ${rupees(input.amountPaise)} for ${input.course} (${input.batch}), but could not give you the seat: ${input.reason}.`,
+    },
+    {
+      p: "The full amount is being refunded to the account you paid from. Banks usually take 5 to 7 working days. Reply to this email if it has not arrived by then.",
+    },
+  ]);
+}

@@ -61,6 +61,8 @@ export interface Operation {
   secured: boolean;
   params: Parameter[];
   body?: JsonSchema;
+  /** Redirects the operation documents as its answer (e.g. 303 from the payment return). */
+  redirects: number[];
 }
 
 export function operations(doc: OpenApiDoc): Operation[] {
@@ -72,6 +74,9 @@ export function operations(doc: OpenApiDoc): Operation[] {
       secured: (op.security ?? []).some((s) => "bearerAuth" in s),
       params: op.parameters ?? [],
       body: op.requestBody?.content["application/json"]?.schema,
+      redirects: Object.keys(op.responses)
+        .filter((status) => /^3\d\d$/.test(status))
+        .map(Number),
     })),
   );
 }

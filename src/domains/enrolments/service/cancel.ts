@@ -5,7 +5,8 @@ import { recordAudit } from "../../../lib/audit";
 import { AppError, notFound } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import { invalidateCoursePage } from "../../catalogue/public";
-import type { EnrolmentView } from "../schemas";
+import { sendRefund, settleCancellation } from "../../payments/public";
+import type { CancelledEnrolmentView } from "../schemas";
 import {
   auditEnrolment,
   batchSummaryColumns,
@@ -18,10 +19,13 @@ import {
  * (midnight of its start date in its own time zone). Another student's enrolment is not found
  * (RLS shows it to nobody else). Refunds belong to payments. Audited.
  */
-export async function cancelEnrolment(ctx: ServiceContext, id: string): Promise<EnrolmentView> {
+export async function cancelEnrolment(
+  ctx: ServiceContext,
+  id: string,
+): Promise<CancelledEnrolmentView> {
   const userId = ctx.actor.userId;
   if (!userId) throw new Error("cancel needs a signed-in student");
-  const { row, found } = await runAs(ctx.db, ctx.actor, async (tx) => {
+  const { row, found, refundId } = await runAs(ctx.db, ctx.actor, async (tx) => {
     // Left joins: a batch that was cancelled, or whose course was archived, is hidden from the
     // student by RLS while their enrolment is not.
     const [found] = await tx
@@ -72,8 +76,16 @@ export async function cancelEnrolment(ctx: ServiceContext, id: string): Promise<
       before: auditEnrolment(before),
       after: auditEnrolment(row),
     });
-    return { row, found: { batch: found.batch, course: found.course } };
+    // Last: it leaves the transaction in the system context (payments are system-written).
+    const refundId = await settleCancellation(tx, ctx.audit, id, userId);
+    return { row, found: { batch: found.batch, course: found.course }, refundId };
   });
   await invalidateCoursePage(ctx, found.course.slug);
-  return toEnrolmentView(row, found.batch, found.course);
+  let refund: CancelledEnrolmentView["refund"] = null;
+  if (refundId) {
+    // Instamojo is called after the commit; a failure leaves the refund requested for the job.
+    const sent = await sendRefund(ctx, refundId, { throwOnFailure: false });
+    refund = { id: sent.view.id, amountPaise: sent.view.amountPaise, status: sent.view.status };
+  }
+  return { ...toEnrolmentView(row, found.batch, found.course), refund };
 }
