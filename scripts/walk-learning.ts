@@ -16,96 +16,36 @@
  * (fresh slug and emails), so it can run any number of times. Loopback only.
  */
 
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   buildZoomEvent,
   meetingIdFor,
   type SimulatedEvent,
   signedZoomWebhook,
 } from "../src/providers/zoom/simulate.ts";
-import { readDevVar } from "./lib/dev-vars.ts";
 import { DEMO_PASSWORD } from "./lib/seed.ts";
+import {
+  base,
+  call,
+  check,
+  devSecret,
+  expectStatus,
+  login,
+  requireRunningApi,
+} from "./lib/walk.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const base = `http://127.0.0.1:${process.env.PORT ?? "8787"}`;
 const run = crypto.randomUUID().slice(0, 8);
 const MIN = 60_000;
 
-interface Answer<T = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-async function call<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string } = {},
-): Promise<Answer<T>> {
-  const headers: Record<string, string> = { ...opts.headers };
-  if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-  });
-  const text = await res.text();
-  let body: unknown = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = {};
-  }
-  return { status: res.status, headers: res.headers, body: body as T, text };
-}
-
-function check(ok: boolean, what: string, answer?: Answer<unknown>): void {
-  if (ok) {
-    console.log(`  ok   ${what}`);
-    return;
-  }
-  console.log(`  FAIL ${what}`);
-  if (answer) console.log(`       HTTP ${answer.status}: ${answer.text.slice(0, 400)}`);
-  process.exit(1);
-}
-
-function expectStatus<T>(answer: Answer<T>, status: number, what: string): Answer<T> {
-  check(answer.status === status, `${what} → ${answer.status}`, answer as Answer<unknown>);
-  return answer;
-}
-
-async function login(email: string): Promise<string> {
-  const res = await call<{ accessToken: string }>("POST", "/v1/auth/login", {
-    body: { email, password: DEMO_PASSWORD },
-  });
-  expectStatus(res, 200, `log in as ${email}`);
-  return res.body.accessToken;
-}
-
-function webhookSecret(): string {
-  const key = "ZOOM_WEBHOOK_SECRET_TOKEN";
-  if (process.env[key]) return process.env[key];
-  for (const file of [".dev.vars", ".dev.vars.example"]) {
-    const value = readDevVar(join(root, file), key);
-    if (value) return value;
-  }
-  throw new Error(`${key} is not set (environment, .dev.vars or .dev.vars.example)`);
-}
-
 async function zoom(event: SimulatedEvent, meetingId: string, at: Date, email?: string) {
   const payload = await buildZoomEvent({ event, meetingId, email, at, apiBaseUrl: base });
-  const { rawBody, headers } = await signedZoomWebhook(payload, webhookSecret());
+  const { rawBody, headers } = await signedZoomWebhook(
+    payload,
+    devSecret("ZOOM_WEBHOOK_SECRET_TOKEN"),
+  );
   return call("POST", "/v1/webhooks/zoom", { raw: rawBody, headers });
 }
 
-const health = await fetch(`${base}/health`).catch(() => null);
-if (!health?.ok) {
-  console.error(`walk:learning: nothing answers on ${base}; start it with \`npm run dev\` first.`);
-  process.exit(1);
-}
+await requireRunningApi("walk:learning");
 
 console.log(`1. A free course with a batch of 10 seats (run ${run})`);
 const admin = await login("admin@demo.in");
@@ -275,7 +215,7 @@ const stale = await signedZoomWebhook(
     at: new Date(),
     apiBaseUrl: base,
   }),
-  webhookSecret(),
+  devSecret("ZOOM_WEBHOOK_SECRET_TOKEN"),
   new Date(Date.now() - 6 * MIN),
 );
 expectStatus(
