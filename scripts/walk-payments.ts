@@ -175,7 +175,7 @@ const fyStart = istNow.getUTCMonth() >= 3 ? istNow.getUTCFullYear() : istNow.get
 const series = `${String(fyStart % 100).padStart(2, "0")}-${String((fyStart + 1) % 100).padStart(2, "0")}`;
 const invoice = invoices.body.data.find((i) => i.kind === "invoice");
 check(
-  invoice !== undefined && invoice.number.includes(`/${series}/`),
+  invoice?.number.includes(`/${series}/`) === true,
   `invoice ${invoice?.number} (series ${series}), ₹${(invoice?.totalPaise ?? 0) / 100}`,
   invoices,
 );

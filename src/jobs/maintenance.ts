@@ -6,6 +6,7 @@ import { expireHoldsBatch } from "../domains/enrolments/public";
 import type { ReconcileReport } from "../domains/payments/public";
 import { reconcilePayments } from "../domains/payments/public";
 import { type AppConfig, loadConfig } from "../env";
+import { JOB_AUDIT } from "../lib/audit";
 import { anchorCheckpoints } from "../lib/audit-anchor";
 import { Cache } from "../lib/cache";
 import { createEmailSender } from "../lib/email";
@@ -271,14 +272,6 @@ async function sealAudit(db: Database): Promise<MaintenanceReport["auditCheckpoi
   return checkpoint;
 }
 
-const JOB_AUDIT = {
-  actorId: null,
-  actorRole: "system",
-  requestId: null,
-  ip: null,
-  userAgent: null,
-};
-
 /** The payments step: its own provider, email sender and background work, awaited here. */
 async function reconcileWithProvider(
   config: AppConfig,
@@ -305,6 +298,8 @@ async function reconcileWithProvider(
     }),
     audit: JOB_AUDIT,
     waitUntil: (work) => background.push(work),
+    // The job's connection stays open until its background work is done (awaited below).
+    detached: (work) => background.push(work(db)),
     sendEmail: async (message) => {
       await email.send(message);
     },

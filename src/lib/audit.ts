@@ -10,6 +10,15 @@ export interface AuditMeta {
   userAgent: string | null;
 }
 
+/** Who scheduled jobs are in audit rows: the system, with no request behind them. */
+export const JOB_AUDIT: AuditMeta = {
+  actorId: null,
+  actorRole: "system",
+  requestId: null,
+  ip: null,
+  userAgent: null,
+};
+
 export interface AuditEntry {
   /** `{entity}.{verb}` */
   action: string;

@@ -37,7 +37,7 @@ const allowed = new Set([
 
 /** The columns a status needs besides itself (paid ones: a payment id and time; refunds). */
 function columnsFor(to: Status, n: number): string {
-  const paid = "paid_at = now(), provider_payment_id = 'MOJO" + n + "'";
+  const paid = `paid_at = now(), provider_payment_id = 'MOJO${n}'`;
   if (to === "paid") return paid;
   if (to === "partially_refunded") return "refunded_paise = 100";
   if (to === "refunded") return "refunded_paise = 1000";

@@ -389,6 +389,30 @@ describe("GET /v1/payments/return", () => {
     expect(malformed.status).toBe(400);
   });
 
+  it("asks Instamojo only about open checkouts of ours", async (t) => {
+    const s = await paymentSetup(t);
+    const { body } = await checkout(s);
+    const requestId = await requestIdOf(s, body.paymentId);
+    const paid = await buyerPays(s, requestId);
+    expect((await postWebhook(s, paid.webhook)).body.outcome).toBe("paid");
+    const asked = (await fakeState(s)).calls.get_payment ?? 0;
+    // Settled: answered from the database, whatever payment id the query names.
+    const settled = await s.h.fetch(
+      `/v1/payments/return?payment_id=MOJO1234567890&payment_status=Failed&payment_request_id=${requestId}`,
+      { redirect: "manual" },
+    );
+    expect(new URL(settled.headers.get("location") ?? "").searchParams.get("status")).toBe("paid");
+    // Not ours: unknown, and Instamojo is not asked.
+    const foreign = await s.h.fetch(
+      `/v1/payments/return?payment_id=MOJO1234567890&payment_status=Credit&payment_request_id=${"b".repeat(32)}`,
+      { redirect: "manual" },
+    );
+    expect(new URL(foreign.headers.get("location") ?? "").searchParams.get("status")).toBe(
+      "unknown",
+    );
+    expect((await fakeState(s)).calls.get_payment ?? 0).toBe(asked);
+  });
+
   it("sends the student on as pending when Instamojo cannot be reached", async (t) => {
     const s = await paymentSetup(t);
     const { body } = await checkout(s);

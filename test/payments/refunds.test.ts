@@ -221,6 +221,24 @@ describe("the scheduled reconciliation", () => {
     expect((await paymentRow(s2, unpaid.body.paymentId))?.status).toBe("expired");
   });
 
+  it("settles a checkout whose first attempt failed and whose retry was paid without a webhook", async (t) => {
+    const s = await paymentSetup(t);
+    const { body } = await checkout(s);
+    const requestId = await requestIdOf(s, body.paymentId);
+    const failed = await buyerPays(s, requestId, "failed");
+    expect((await postWebhook(s, failed.webhook)).body.outcome).toBe("failed");
+    await buyerPays(s, requestId, "paid");
+    await adminQuery(
+      "UPDATE payments SET updated_at = now() - interval '11 minutes' WHERE id = $1",
+      [body.paymentId],
+      s.h.database,
+    );
+    const report = await runMaintenance(s.h.env);
+    expect(report.payments?.settled).toBe(1);
+    expect((await paymentRow(s, body.paymentId))?.status).toBe("paid");
+    expect(await enrolmentStatus(s)).toBe("active");
+  });
+
   it("sends a receipt that was left due", async (t) => {
     const { s, paymentId } = await paidSetup(t);
     await adminQuery(

@@ -14,6 +14,13 @@
  */
 import * as z from "zod";
 import type { Logger } from "../../lib/logger";
+import {
+  bearerToken,
+  type CachedToken,
+  cachedToken,
+  fetchWithin,
+  forgetToken,
+} from "../bearer-tokens";
 import { paiseToRupees, parseRupees } from "./amount";
 import {
   type CreatePaymentRequestInput,
@@ -52,19 +59,8 @@ type Operation =
   | "create_refund"
   | "get_refund";
 
-interface CachedToken {
-  token: string;
-  refreshAt: number;
-}
-
-// Per isolate, keyed by everything that names the credentials (a rotated secret must not reuse
-// the old one's token).
-const tokens = new Map<string, CachedToken>();
-const tokenRequests = new Map<string, Promise<CachedToken>>();
-
 /** Assumed when the token answer has no expires_in (UNCONFIRMED); a 401 renews it anyway. */
 const DEFAULT_TOKEN_LIFETIME_S = 3600;
-const refreshMargin = (lifetimeMs: number) => Math.min(5 * 60_000, lifetimeMs / 10);
 
 export const PAYMENT_REQUEST_ID = /^[0-9a-f]{32}$/i;
 export const PAYMENT_ID = /^MOJO[0-9A-Za-z]{1,40}$/;
@@ -127,7 +123,7 @@ export class InstamojoHttpProvider implements PaymentsProvider {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.deadlineMs = opts.deadlineMs ?? 25_000;
     this.clock = opts.clock ?? Date.now;
-    this.cacheKey = [this.baseUrl, opts.clientId, opts.clientSecret].join("\n");
+    this.cacheKey = ["instamojo", this.baseUrl, opts.clientId, opts.clientSecret].join("\n");
   }
 
   async createPaymentRequest(input: CreatePaymentRequestInput): Promise<PaymentRequest> {
@@ -304,31 +300,21 @@ export class InstamojoHttpProvider implements PaymentsProvider {
     }
   }
 
-  private async token(deadline: number): Promise<string> {
-    const cached = tokens.get(this.cacheKey);
-    if (cached && this.clock() < cached.refreshAt) return cached.token;
-    let pending = tokenRequests.get(this.cacheKey);
-    if (!pending) {
-      const request = this.requestToken(deadline);
-      pending = request;
-      tokenRequests.set(this.cacheKey, request);
-      request.then(
-        (fresh) => tokens.set(this.cacheKey, fresh),
-        () => undefined,
-      );
-      void request
-        .finally(() => {
-          if (tokenRequests.get(this.cacheKey) === request) tokenRequests.delete(this.cacheKey);
-        })
-        .catch(() => undefined);
-    }
-    // Another caller's token request may belong to another request context: never wait on it
-    // past this operation's own deadline.
-    return (await raceDeadline(pending, deadline, this.timeoutMs)).token;
+  private token(deadline: number): Promise<string> {
+    return bearerToken(
+      {
+        key: this.cacheKey,
+        clock: this.clock,
+        request: () => this.requestToken(deadline),
+        timeoutMs: this.timeoutMs,
+        fail: (message) => new InstamojoError("timeout", `instamojo token: ${message}`),
+      },
+      deadline,
+    );
   }
 
   private forgetToken(token: string) {
-    if (tokens.get(this.cacheKey)?.token === token) tokens.delete(this.cacheKey);
+    forgetToken(this.cacheKey, token);
   }
 
   private async requestToken(deadline: number): Promise<CachedToken> {
@@ -360,21 +346,19 @@ export class InstamojoHttpProvider implements PaymentsProvider {
         status: res.status,
       });
     }
-    const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_S) * 1000;
-    return {
-      token: parsed.data.access_token,
-      refreshAt: this.clock() + lifetimeMs - refreshMargin(lifetimeMs),
-    };
+    return cachedToken(
+      parsed.data.access_token,
+      parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_S,
+      this.clock(),
+    );
   }
 
   private fetchWithin(deadline: number, url: string, init: RequestInit): Promise<Response> {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      return Promise.reject(
-        new InstamojoError("timeout", "instamojo: the operation ran out of time"),
-      );
-    }
-    return fetch(url, { ...init, signal: AbortSignal.timeout(Math.min(this.timeoutMs, left)) });
+    return fetchWithin(url, init, {
+      deadline,
+      timeoutMs: this.timeoutMs,
+      fail: (message) => new InstamojoError("timeout", `instamojo: ${message}`),
+    });
   }
 }
 
@@ -524,18 +508,4 @@ function asInstamojoError(op: Operation, err: unknown, timeoutMs: number): Insta
     "unreachable",
     `instamojo ${op}: request failed (${err instanceof Error ? err.name : "unknown"})`,
   );
-}
-
-function raceDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
-  const left = Math.min(deadline - Date.now(), timeoutMs + 1_000);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new InstamojoError("timeout", "instamojo token: no token within the deadline")),
-      Math.max(0, left),
-    );
-  });
-  return Promise.race([work, expired]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }

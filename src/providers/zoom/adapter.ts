@@ -15,6 +15,13 @@ import * as z from "zod";
 import type { Logger } from "../../lib/logger";
 import { toBase64 } from "../../lib/tokens";
 import {
+  bearerToken,
+  type CachedToken,
+  cachedToken,
+  fetchWithin,
+  forgetToken,
+} from "../bearer-tokens";
+import {
   assertMeetingId,
   type CreateMeetingInput,
   type MeetingSettings,
@@ -51,20 +58,6 @@ export interface ZoomHttpOptions {
 }
 
 type Operation = "token" | "create" | "get" | "update" | "delete";
-
-interface CachedToken {
-  token: string;
-  /** Clock time after which the token is not handed out any more. */
-  refreshAt: number;
-}
-
-// Per isolate: requests come and go, tokens stay. Keyed by everything that names the
-// credentials (the secret included: a rotated secret must not reuse the old one's token).
-const tokens = new Map<string, CachedToken>();
-const tokenRequests = new Map<string, Promise<CachedToken>>();
-
-/** Renew this long before expiry: 5 minutes, or a tenth of a shorter lifetime. */
-const refreshMargin = (lifetimeMs: number) => Math.min(5 * 60_000, lifetimeMs / 10);
 
 const tokenResponse = z.looseObject({
   access_token: z.string().min(1),
@@ -115,9 +108,13 @@ export class ZoomHttpProvider implements ZoomProvider {
     this.maxAttempts = opts.maxAttempts ?? 4;
     this.clock = opts.clock ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((ok) => setTimeout(ok, ms)));
-    this.cacheKey = [this.oauthBaseUrl, opts.accountId, opts.clientId, opts.clientSecret].join(
-      "\n",
-    );
+    this.cacheKey = [
+      "zoom",
+      this.oauthBaseUrl,
+      opts.accountId,
+      opts.clientId,
+      opts.clientSecret,
+    ].join("\n");
   }
 
   async createMeeting(input: CreateMeetingInput): Promise<ZoomMeeting> {
@@ -289,31 +286,21 @@ export class ZoomHttpProvider implements ZoomProvider {
     return delay;
   }
 
-  private async token(deadline: number): Promise<string> {
-    const cached = tokens.get(this.cacheKey);
-    if (cached && this.clock() < cached.refreshAt) return cached.token;
-    let pending = tokenRequests.get(this.cacheKey);
-    if (!pending) {
-      const request = this.requestToken(deadline);
-      pending = request;
-      tokenRequests.set(this.cacheKey, request);
-      request.then(
-        (fresh) => tokens.set(this.cacheKey, fresh),
-        () => undefined,
-      );
-      void request
-        .finally(() => {
-          if (tokenRequests.get(this.cacheKey) === request) tokenRequests.delete(this.cacheKey);
-        })
-        .catch(() => undefined);
-    }
-    // A request started by another caller may belong to another request context; never wait
-    // on it past this operation's own deadline.
-    return (await raceDeadline(pending, deadline, this.timeoutMs)).token;
+  private token(deadline: number): Promise<string> {
+    return bearerToken(
+      {
+        key: this.cacheKey,
+        clock: this.clock,
+        request: () => this.requestToken(deadline),
+        timeoutMs: this.timeoutMs,
+        fail: (message) => new ZoomError("timeout", `zoom token: ${message}`),
+      },
+      deadline,
+    );
   }
 
   private forgetToken(token: string) {
-    if (tokens.get(this.cacheKey)?.token === token) tokens.delete(this.cacheKey);
+    forgetToken(this.cacheKey, token);
   }
 
   private async requestToken(deadline: number): Promise<CachedToken> {
@@ -359,19 +346,15 @@ export class ZoomHttpProvider implements ZoomProvider {
       });
     }
     // No expires_in: assume Zoom's documented hour; a 401 will still renew it.
-    const lifetimeMs = (parsed.data.expires_in ?? 3600) * 1000;
-    return {
-      token: parsed.data.access_token,
-      refreshAt: this.clock() + lifetimeMs - refreshMargin(lifetimeMs),
-    };
+    return cachedToken(parsed.data.access_token, parsed.data.expires_in ?? 3600, this.clock());
   }
 
   private fetchWithin(deadline: number, url: string, init: RequestInit): Promise<Response> {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      return Promise.reject(new ZoomError("timeout", "zoom: the operation ran out of time"));
-    }
-    return fetch(url, { ...init, signal: AbortSignal.timeout(Math.min(this.timeoutMs, left)) });
+    return fetchWithin(url, init, {
+      deadline,
+      timeoutMs: this.timeoutMs,
+      fail: (message) => new ZoomError("timeout", `zoom: ${message}`),
+    });
   }
 }
 
@@ -460,18 +443,4 @@ function asZoomError(op: Operation, err: unknown, timeoutMs: number): ZoomError 
     "unreachable",
     `zoom ${op}: request failed (${err instanceof Error ? err.name : "unknown"})`,
   );
-}
-
-function raceDeadline<T>(work: Promise<T>, deadline: number, timeoutMs: number): Promise<T> {
-  const left = Math.min(deadline - Date.now(), timeoutMs + 1_000);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ZoomError("timeout", "zoom token: no token within the deadline")),
-      Math.max(0, left),
-    );
-  });
-  return Promise.race([work, expired]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
 }

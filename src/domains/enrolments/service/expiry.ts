@@ -2,15 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { auditLogs } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
-import { auditValues } from "../../../lib/audit";
-
-const JOB_AUDIT = {
-  actorId: null,
-  actorRole: "system",
-  requestId: null,
-  ip: null,
-  userAgent: null,
-};
+import { auditValues, JOB_AUDIT } from "../../../lib/audit";
 
 /**
  * One batch of the expiry job: up to `limit` `pending_payment` enrolments whose hold has run out

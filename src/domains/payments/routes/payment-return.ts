@@ -1,7 +1,10 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import type { PaymentStatus } from "../../../db/schema";
+import { eq } from "drizzle-orm";
+import { type PaymentStatus, payments } from "../../../db/schema";
+import { runAs, SYSTEM } from "../../../db/transaction";
 import type { AppEnv } from "../../../lib/context";
 import { errorResponses } from "../../../lib/openapi";
+import { analyticsFromConfig, rateLimit } from "../../../lib/rate-limit/middleware";
 import { serviceContext } from "../../../lib/service-context";
 import { instamojoFailureOf } from "../../../providers/instamojo";
 import { PaymentReturnQuery } from "../schemas";
@@ -20,9 +23,12 @@ export const route = createRoute({
     "Instamojo cannot be reached the student is sent on with `status=pending`: the webhook or " +
     "the scheduled reconciliation settles the payment.",
   security: [],
+  // Per address with a high ceiling (a classroom behind one address comes back from checkout
+  // at once); the page asks Instamojo only about checkouts of ours still open.
+  middleware: [rateLimit("catalogue", { analytics: analyticsFromConfig })] as const,
   request: { query: PaymentReturnQuery },
   responses: {
-    ...errorResponses(400),
+    ...errorResponses(400, 429),
     303: { description: "To the front end's result page" },
   },
 });
@@ -33,15 +39,28 @@ export function register(app: OpenAPIHono<AppEnv>) {
     const ctx = serviceContext(c);
     let status = "unknown";
     let ids: { paymentId?: string; enrolmentId?: string } = {};
-    if (q.payment_id) {
+    // Anyone can call this page: only a checkout of ours that can still be paid (open, or
+    // failed: the buyer may retry on the same page) costs a call to Instamojo; a settled one
+    // is answered from the database, anything else is `unknown`.
+    const [ours] = await runAs(ctx.http, SYSTEM, (db) =>
+      db
+        .select({ id: payments.id, enrolmentId: payments.enrolmentId, status: payments.status })
+        .from(payments)
+        .where(eq(payments.providerRequestId, q.payment_request_id))
+        .limit(1),
+    );
+    if (ours) {
+      status = publicStatus(ours.status);
+      ids = { paymentId: ours.id, enrolmentId: ours.enrolmentId };
+    }
+    if (ours && q.payment_id && ["created", "pending", "failed"].includes(ours.status)) {
       try {
         const result = await confirmFromProvider(ctx, {
           paymentId: q.payment_id,
           requestId: q.payment_request_id,
           cause: "return",
         });
-        status = result.status ? publicStatus(result.status) : "unknown";
-        ids = result;
+        if (result.status) status = publicStatus(result.status);
       } catch (err) {
         if (!instamojoFailureOf(err)) throw err;
         status = "pending";

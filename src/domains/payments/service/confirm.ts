@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type PaymentEventCause, type PaymentStatus, payments } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
-import type { PaymentsContext } from "./context";
+import { inBackground, type PaymentsContext } from "./context";
 import { sendReceipt } from "./receipts";
 import { notifyAutomaticRefund, sendRefund } from "./refunds";
 import { type SettleOutcome, type SettleResult, settlePayment } from "./settle";
@@ -74,10 +74,12 @@ export function followUp(ctx: PaymentsContext, result: SettleResult) {
   }
   if (result.refundId) {
     const refundId = result.refundId;
-    ctx.waitUntil(
-      sendRefund(ctx, refundId, { throwOnFailure: false }).then((sent) =>
-        sent.outcome === "accepted" ? notifyAutomaticRefund(ctx, refundId) : undefined,
-      ),
-    );
+    // Its own connection: the request's Pool closes with the response (the receipt above
+    // needs none: it uses the HTTP path only).
+    ctx.detached(async (db) => {
+      const own = inBackground(ctx, db);
+      const sent = await sendRefund(own, refundId, { throwOnFailure: false });
+      if (sent.outcome === "accepted") await notifyAutomaticRefund(own, refundId);
+    });
   }
 }

@@ -16,8 +16,25 @@ import type { ServiceContext } from "../../../lib/service-context";
  */
 export type PaymentsContext = Pick<
   ServiceContext,
-  "db" | "http" | "config" | "payments" | "audit" | "waitUntil" | "sendEmail"
+  "db" | "http" | "config" | "payments" | "audit" | "waitUntil" | "sendEmail" | "detached"
 > & { idempotency?: ServiceContext["idempotency"] };
+
+/**
+ * The same context for work that runs after the response on its own connection (`detached`):
+ * the request's Pool closes with the response, so background work must never use it.
+ */
+export function inBackground(ctx: PaymentsContext, db: PaymentsContext["db"]): PaymentsContext {
+  return {
+    db,
+    http: ctx.http,
+    config: ctx.config,
+    payments: ctx.payments,
+    audit: ctx.audit,
+    waitUntil: ctx.waitUntil,
+    sendEmail: ctx.sendEmail,
+    detached: ctx.detached,
+  };
+}
 
 /** The audit identity of work done for the provider or the scheduled job, not for a person. */
 export const systemAudit = (meta: AuditMeta): AuditMeta => ({

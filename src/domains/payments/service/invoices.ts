@@ -55,6 +55,12 @@ export function invoiceBreakdown(inv: Invoice): GstBreakdown {
   };
 }
 
+/** A document's amount columns from its breakdown. */
+function amountColumns(gst: GstBreakdown) {
+  const { rateBps, taxablePaise, cgstPaise, sgstPaise, igstPaise, totalPaise } = gst;
+  return { rateBps, taxablePaise, cgstPaise, sgstPaise, igstPaise, totalPaise };
+}
+
 async function nextNumber(tx: Transaction, kind: InvoiceKind, prefix: string) {
   const result = await tx.execute<{ number: string; financial_year: string; serial: number }>(
     sql`select * from next_document_number(${kind}, ${prefix}, now())`,
@@ -126,12 +132,7 @@ export async function issueInvoice(
       placeOfSupply: gst.placeOfSupply,
       sac: SAC_COACHING,
       description: `Online coaching: ${subject.course} (${subject.batch})`,
-      rateBps: gst.rateBps,
-      taxablePaise: gst.taxablePaise,
-      cgstPaise: gst.cgstPaise,
-      sgstPaise: gst.sgstPaise,
-      igstPaise: gst.igstPaise,
-      totalPaise: gst.totalPaise,
+      ...amountColumns(gst),
     })
     .returning();
   if (!row) throw new Error("invoice insert returned nothing");
@@ -184,12 +185,7 @@ export async function issueCreditNote(
       placeOfSupply: original.placeOfSupply,
       sac: original.sac,
       description: `Refund against ${original.number}: ${refund.reason}`.slice(0, 500),
-      rateBps: gst.rateBps,
-      taxablePaise: gst.taxablePaise,
-      cgstPaise: gst.cgstPaise,
-      sgstPaise: gst.sgstPaise,
-      igstPaise: gst.igstPaise,
-      totalPaise: gst.totalPaise,
+      ...amountColumns(gst),
     })
     .returning();
   if (!row) throw new Error("credit note insert returned nothing");

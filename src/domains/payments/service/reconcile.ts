@@ -3,15 +3,16 @@
  * does not send failure webhooks by default and does not promise retries, so what is still
  * open is settled by asking it:
  *
- * - checkouts `pending` for more than 10 minutes: a payment Instamojo has as paid is settled
- *   exactly as the webhook would; one past its expiry with nothing paid becomes `expired`;
+ * - checkouts `pending` for more than 10 minutes (or `failed` within an hour of their expiry:
+ *   the buyer may retry on the same page): a payment Instamojo has as paid is settled exactly
+ *   as the webhook would; an open one past its expiry with nothing paid becomes `expired`;
  * - refunds still `requested` (Instamojo unreachable when asked) are sent again with their
  *   transaction id; `pending` ones are polled until Instamojo settles them;
  * - receipts and automatic-refund notices still due are sent.
  *
  * Each item is independent: one that fails is counted and left for the next run.
  */
-import { and, asc, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { payments, refunds } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import { followUp } from "./confirm";
@@ -67,7 +68,15 @@ export async function reconcilePayments(
       .from(payments)
       .where(
         and(
-          inArray(payments.status, ["created", "pending"]),
+          or(
+            inArray(payments.status, ["created", "pending"]),
+            // A failed attempt leaves Instamojo's page payable until it expires: the buyer may
+            // try again there, and that payment's webhook may never come.
+            and(
+              eq(payments.status, "failed"),
+              gt(payments.expiresAt, sql`now() - interval '1 hour'`),
+            ),
+          ),
           lt(payments.updatedAt, sql`now() - make_interval(mins => ${RECONCILE_AFTER_MINUTES})`),
         ),
       )
