@@ -209,7 +209,9 @@ describe("certificate credential (VC-JWT)", () => {
         .setProtectedHeader({ alg: "EdDSA", kid: cert.kid, typ })
         .sign(cert.key);
     const good = { iss: credential.issuer.id, jti: credential.id, nbf };
-    await expect(verifyCertificateCredential(await sign("vc+jwt", good), jwks)).resolves.toBeTruthy();
+    await expect(
+      verifyCertificateCredential(await sign("vc+jwt", good), jwks),
+    ).resolves.toBeTruthy();
     const bad: [string, Promise<string>][] = [
       ["typ JWT", sign("JWT", good)],
       ["iss", sign("vc+jwt", { ...good, iss: "did:web:evil.example" })],
