@@ -41,6 +41,18 @@ export default defineConfig({
           INSTAMOJO_CLIENT_ID: "test-client",
           INSTAMOJO_CLIENT_SECRET: "test-client-secret",
           INSTAMOJO_PRIVATE_SALT: "test-instamojo-private-salt",
+          // Certificates: a test-only Ed25519 key (public in this repository, refused in staging
+          // and production) and the email-hash salt key.
+          CERT_SIGNING_KEY: JSON.stringify({
+            kty: "OKP",
+            crv: "Ed25519",
+            x: "T-nlfAUB94qMXwnt86c4y_oWvj10z9vOqKMoft4v82o",
+            d: "wuCD1vqslWKDKzAA1GPxvZIKIreZDcguktbAgEkYB2w",
+            kid: "test-2026-12-02",
+            alg: "EdDSA",
+            use: "sig",
+          }),
+          CERT_SUBJECT_SALT: "test-cert-subject-salt-0123456789",
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
           TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),

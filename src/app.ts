@@ -11,6 +11,7 @@ import { registerLiveRoutes } from "./domains/live";
 import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
+import { registerWellKnownRoutes } from "./domains/well-known";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/openapi";
@@ -57,6 +58,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("/health/ready", rateLimit("health", { analytics: analyticsFromConfig }));
   registerGetReadiness(app);
+  // After init: the JWKS comes from configuration (CERT_SIGNING_KEY, CERT_PREVIOUS_KEYS).
+  registerWellKnownRoutes(app);
   registerAuthRoutes(app);
   registerAdminRequestRoutes(app);
   registerAdminRoutes(app);

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { certificateKeyProblems } from "./lib/certificates/keys";
 import { resolvePolicies } from "./lib/rate-limit/policies";
 
 const commaList = z
@@ -150,6 +151,28 @@ export const envSchema = z.object({
   AUDIT_ANCHOR_SECRET: z.string().min(32, "AUDIT_ANCHOR_SECRET must be at least 32 characters"),
   /** Keys the hash that stands for attacker-supplied emails in audit rows (failed logins). */
   AUDIT_HASH_SECRET: z.string().min(32, "AUDIT_HASH_SECRET must be at least 32 characters"),
+  /**
+   * Certificates (src/lib/certificates): the private Ed25519 JWK (with `kid`) that signs
+   * credentials, from `npm run certs:keygen`. Optional in development and tests only; checked
+   * in loadConfig. Rotation steps: .dev.vars.example.
+   */
+  CERT_SIGNING_KEY: optionalText(),
+  /** JSON array of PUBLIC JWKs of earlier signing keys, still published for verification. */
+  CERT_PREVIOUS_KEYS: optionalText(),
+  /** Keys the per-credential salt of the subject's email hash (never published itself). */
+  CERT_SUBJECT_SALT: z
+    .string()
+    .min(16, "CERT_SUBJECT_SALT must be at least 16 characters")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  /** The credential issuer: a DID (did:web:…) or an https URL resolving to its profile. */
+  CERT_ISSUER_ID: z
+    .string()
+    .regex(/^(did:[a-z0-9]+:\S+|https?:\/\/\S+)$/, "CERT_ISSUER_ID must be a DID or a URL")
+    .default("did:web:example.in"),
+  CERT_ISSUER_NAME: z.string().min(1).default("Demo Coaching"),
+  /** Base of the public verify URL printed in certificates' QR codes. */
+  PUBLIC_VERIFY_BASE_URL: httpUrl.default("http://127.0.0.1:8787"),
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
@@ -242,6 +265,7 @@ export function loadConfig(env: object): ConfigResult {
         if (!c[key].startsWith("https://")) problems.push(`${key}: must be https`);
       }
     }
+    problems.push(...certificateKeyProblems(c));
     if (problems.length) result = { ok: false, issues: problems };
   } else {
     // Names and messages only: values may be secrets.

@@ -21,4 +21,7 @@ interface Env {
   RATE_LIMIT_IP_SALT?: string;
   ZOOM_API_BASE_URL?: string;
   ZOOM_OAUTH_BASE_URL?: string;
+  CERT_ISSUER_ID?: string;
+  CERT_ISSUER_NAME?: string;
+  PUBLIC_VERIFY_BASE_URL?: string;
 }

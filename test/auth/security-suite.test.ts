@@ -271,6 +271,8 @@ describe("security suite: every protected endpoint", () => {
       "GET /health",
       "GET /health/ready",
       "GET /openapi.json",
+      // Certificate verification keys: anyone may verify a credential.
+      "GET /.well-known/jwks.json",
       "POST /v1/auth/signup",
       "POST /v1/auth/login",
       "POST /v1/auth/refresh",

@@ -18,6 +18,7 @@ import {
   type PaymentRequest,
   verifyInstamojoMac,
 } from "../../src/providers/instamojo";
+import { DEPLOYED_CERT_CONFIG } from "../support/certificates";
 import { testEnv } from "../support/env";
 import { waitForEnvelope } from "../support/fake-sentry";
 import { Harness } from "../support/harness";
@@ -493,6 +494,7 @@ describe("configuration", () => {
   it.for(["staging", "production"])("%s requires instamojo over https", (environment) => {
     const base = {
       ENVIRONMENT: environment,
+      ...DEPLOYED_CERT_CONFIG,
       NEON_WS_PROXY: "",
       NEON_HTTP_ENDPOINT: "",
       EMAIL_PROVIDER: "resend",

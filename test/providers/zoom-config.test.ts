@@ -1,6 +1,7 @@
 /** The Zoom settings in src/env.ts: which provider where, and what each needs. */
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/env";
+import { DEPLOYED_CERT_CONFIG } from "../support/certificates";
 import { testEnv } from "../support/env";
 
 describe("configuration", () => {
@@ -28,6 +29,7 @@ describe("configuration", () => {
   it.for(["staging", "production"])("%s requires zoom over https", (environment) => {
     const base = {
       ENVIRONMENT: environment,
+      ...DEPLOYED_CERT_CONFIG,
       NEON_WS_PROXY: "",
       NEON_HTTP_ENDPOINT: "",
       EMAIL_PROVIDER: "resend",
