@@ -5,6 +5,7 @@ import { registerAdminRequestRoutes } from "./domains/admin-requests";
 import { registerAuthRoutes } from "./domains/auth";
 import { registerAuthLimits } from "./domains/auth/limits";
 import { registerCatalogueRoutes } from "./domains/catalogue";
+import { registerCertificateRoutes } from "./domains/certificates";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
@@ -69,6 +70,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerEnrolmentRoutes(app);
   // After enrolments: checkout (/v1/enrolments/{id}/payments) runs behind their auth and role.
   registerPaymentRoutes(app);
+  registerCertificateRoutes(app);
   registerSessionRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);

@@ -5,6 +5,7 @@ import { MaintenanceError, runMaintenance } from "./jobs/maintenance";
 import type { AppEnv } from "./lib/context";
 import { sentryOptions } from "./lib/sentry";
 
+export { CertificateStatus } from "./durable-objects/certificate-status";
 export { RateLimiter } from "./durable-objects/rate-limiter";
 
 /** Wraps an app as the Worker's handler with Sentry around it (tests reuse this with extra routes). */

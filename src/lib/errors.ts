@@ -17,6 +17,7 @@ export const errorCatalog = {
   },
   BATCH_FULL: { status: 409, title: "The batch has no seats left" },
   ENROLMENT_CLOSED: { status: 409, title: "The batch is not taking enrolments" },
+  CERTIFICATE_REVOKED: { status: 410, title: "The certificate was revoked" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
   IDEMPOTENCY_KEY_REUSED: {

@@ -27,6 +27,7 @@ const descriptions: Record<number, string> = {
   403: "Authenticated but not allowed",
   404: "Not found",
   409: "Conflict with the current state",
+  410: "Gone (e.g. a revoked certificate's credential)",
   413: "Request body too large",
   415: "Unsupported content type",
   422: "The Idempotency-Key was used for a different request",

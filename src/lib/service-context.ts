@@ -1,5 +1,6 @@
 import { type Database, dbFromConfig, type HttpDatabase } from "../db/client";
 import type { DbActor } from "../db/transaction";
+import type { CertificateStatus } from "../durable-objects/certificate-status";
 import type { AppConfig } from "../env";
 import type { PaymentsProvider } from "../providers/instamojo";
 import type { ZoomProvider } from "../providers/zoom";
@@ -28,6 +29,8 @@ export interface ServiceContext {
   zoom: ZoomProvider;
   /** Payments (Instamojo). Call it outside database transactions (it is a network call). */
   payments: PaymentsProvider;
+  /** The certificates' revocation authority (a Durable Object namespace). */
+  certificateStatus: DurableObjectNamespace<CertificateStatus>;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
   cache: Cache;
   /**
@@ -86,6 +89,7 @@ export function serviceContext(c: AppContext): ServiceContext {
     get payments() {
       return services.payments;
     },
+    certificateStatus: services.certificateStatus,
     get cache() {
       cache ??= new Cache({
         kv: services.cache,

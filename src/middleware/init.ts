@@ -6,6 +6,7 @@ import {
   type HttpDatabase,
   httpFromConfig,
 } from "../db/client";
+import type { CertificateStatus } from "../durable-objects/certificate-status";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import { loadConfig } from "../env";
 import type { AppEnv } from "../lib/context";
@@ -24,6 +25,8 @@ export interface Services {
   readonly logger: Logger;
   readonly cache: KVNamespace;
   readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
+  /** The revocation authority of certificates (src/durable-objects/certificate-status.ts). */
+  readonly certificateStatus: DurableObjectNamespace<CertificateStatus>;
   readonly email: { send: (message: EmailMessage) => Promise<void> };
   /** Live-class meetings: Zoom, or the development stand-in (ZOOM_PROVIDER). Built on first use. */
   readonly zoom: ZoomProvider;
@@ -64,6 +67,7 @@ export function init(): MiddlewareHandler<AppEnv> {
       logger,
       cache: c.env.CACHE,
       rateLimiter: c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>,
+      certificateStatus: c.env.CERTIFICATE_STATUS as DurableObjectNamespace<CertificateStatus>,
       email: {
         // Sends run in waitUntil after the response; the outbox row is one HTTP statement, so
         // a send needs no connection of its own.

@@ -22,6 +22,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { formatCertificateCode, newCertificateCode } from "../../src/lib/certificates/code";
 import { hashPassword } from "../../src/lib/password";
 import { generateOpaqueToken, hashToken } from "../../src/lib/tokens";
 import { insertBatch, insertCourse } from "../support/catalogue";
@@ -255,6 +256,7 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await sessionFixtures(h)),
     ...(await learningFixtures(h, students)),
     ...(await paymentFixtures(h, students)),
+    ...(await certificateFixtures(h)),
   };
 }
 
@@ -343,6 +345,39 @@ async function paymentFixtures(h: Harness, students: TestUser[]): Promise<Hints>
     "exportAdminPayments:from": fc.constant("2026-03-31"),
     "exportAdminPayments:to": fc.constantFrom("2026-04-01", "2027-03-31T00:00:00Z"),
     "getPaymentReconciliation:date": fc.constantFrom("2026-03-31", "2026-04-01"),
+  };
+}
+
+/**
+ * A completed batch: certificates to verify, fetch and revoke (several: a run revokes some),
+ * the batch to issue for, and enrolments without a certificate for manual issue.
+ */
+async function certificateFixtures(h: Harness): Promise<Hints> {
+  const db = h.database;
+  const course = await insertCourse(db);
+  const batch = await insertBatch(db, course.id, { status: "completed" });
+  const holders = await mintUsers(h, "student", 8);
+  const enrolments: string[] = [];
+  for (const s of holders) enrolments.push((await insertEnrolment(db, s.id, batch.id)).id);
+  const certified = enrolments.slice(0, 4);
+  const rows = await adminQuery<{ id: string; code: string }>(
+    `INSERT INTO certificates (code, enrolment_id, user_id, batch_id, course_id, printed_name,
+       course_title, batch_name, start_date, end_date, attendance_pct, issuer_name, source)
+     SELECT c.code, e.id, e.user_id, e.batch_id, $2, 'Fuzz Student', 'Course', 'Batch',
+            '2026-01-01', '2026-02-01', 90, 'Issuer', 'rule'
+       FROM unnest($1::uuid[], $3::text[]) AS c(enrolment, code)
+       JOIN enrolments e ON e.id = c.enrolment
+     RETURNING id, code`,
+    [certified, course.id, certified.map(() => newCertificateCode())],
+    db,
+  );
+  const codes = rows.map((r) => formatCertificateCode(r.code));
+  return {
+    "verifyCertificate:code": fc.constantFrom(...codes),
+    "getCertificateCredential:code": fc.constantFrom(...codes),
+    "revokeCertificate:id": fc.constantFrom(...rows.map((r) => r.id)),
+    "issueBatchCertificates:id": fc.constant(batch.id),
+    "issueManualCertificate:enrolmentId": fc.constantFrom(...enrolments.slice(4)),
   };
 }
 

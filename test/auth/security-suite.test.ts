@@ -73,6 +73,31 @@ const ENDPOINTS: Protected[] = [
     body: {},
   },
   { method: "GET", path: "/v1/me/invoices", roles: ["student", "admin", "super_admin"] },
+  { method: "GET", path: "/v1/me/certificates", roles: ["student", "admin", "super_admin"] },
+  {
+    method: "PUT",
+    path: "/v1/me/certificate-name",
+    roles: ["student", "admin", "super_admin"],
+    body: { name: "Asha Rao" },
+  },
+  {
+    method: "POST",
+    path: `/v1/admin/batches/${SOME_ID}/certificates`,
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "POST",
+    path: "/v1/admin/certificates",
+    roles: ["admin", "super_admin"],
+    body: { enrolmentId: SOME_ID, reason: "A reason" },
+  },
+  { method: "GET", path: "/v1/admin/certificates", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: `/v1/admin/certificates/${SOME_ID}/revoke`,
+    roles: ["admin", "super_admin"],
+    body: { reasonCategory: "other", note: "A note" },
+  },
   {
     method: "GET",
     path: `/v1/invoices/${SOME_ID}.pdf`,
@@ -299,6 +324,9 @@ describe("security suite: every protected endpoint", () => {
       // (trusts nothing it is given: test/payments/checkout.test.ts).
       "POST /v1/webhooks/instamojo",
       "GET /v1/payments/return",
+      // Certificates are checked by anyone: the verify page and the signed credential.
+      "GET /v1/certificates/verify/:code",
+      "GET /v1/certificates/:code/credential",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),

@@ -4,6 +4,7 @@ export * from "./attendance";
 export * from "./audit-logs";
 export * from "./batches";
 export * from "./calendar-feeds";
+export * from "./certificates";
 export * from "./class-sessions";
 export * from "./courses";
 export * from "./email-outbox";

@@ -28,6 +28,12 @@ export const users = pgTable(
     fullName: text("full_name").notNull(),
     /** E.164. */
     phone: text(),
+    /**
+     * The name as certificates should print it, when it differs from `full_name` (spelling,
+     * script): the student may set it once; an admin may correct it after that.
+     */
+    certificateName: text("certificate_name"),
+    certificateNameSetAt: timestamp("certificate_name_set_at", tz),
     role: text({ enum: userRoles }).notNull().default("student"),
     status: text({ enum: userStatuses }).notNull().default("active"),
     /** Bumped by logout-all, password change and disable: older access tokens stop working. */
