@@ -7,18 +7,14 @@
  * conjuncts, reordered vowel signs and mark offsets come out as the font intends. pdf-lib's own
  * drawText would use the same glyphs but ignore the GPOS offsets (it advances by hmtx widths).
  */
-// @pdf-lib/fontkit's Indic/Universal shapers use a generator compiled for regenerator-runtime
-// and expect it as a global; without it Devanagari and Tamil layout throws
-// "regeneratorRuntime is not defined". The package installs the global on import.
-import "regenerator-runtime";
-import fontkit, { type Font as FontkitFont } from "@pdf-lib/fontkit";
+
+import type { Font as FontkitFont } from "fontkit";
 import {
   beginText,
   endMarkedContent,
   endText,
   fill,
-  type PDFDocument,
-  PDFDocument as PDFDocumentClass,
+  PDFDocument,
   type PDFFont,
   PDFHexString,
   PDFName,
@@ -35,17 +31,12 @@ import {
   setTextMatrix,
   showText,
 } from "pdf-lib";
+import { pdfLibFontkit } from "./fontkit";
 import { FONT_PATHS } from "./fonts";
 import { type CertificateLine, type CertificateLineRole, certificateLines } from "./lines";
 import { qrModules } from "./qr";
 import { type Script, scriptsIn, splitRuns, type Weight } from "./script";
 import type { CertificateAssets, CertificateInput } from "./types";
-
-if (typeof (globalThis as { regeneratorRuntime?: unknown }).regeneratorRuntime !== "object") {
-  throw new Error(
-    "regenerator-runtime did not install its global; fontkit cannot shape Indic text",
-  );
-}
 
 /** A4 landscape in PDF points. */
 export const PAGE = { width: 841.89, height: 595.28 } as const;
@@ -183,8 +174,8 @@ export async function renderCertificate(
   assets: CertificateAssets,
 ): Promise<RenderedCertificate> {
   const lines = certificateLines(input);
-  const doc = await PDFDocumentClass.create();
-  doc.registerFontkit(fontkit);
+  const doc = await PDFDocument.create();
+  doc.registerFontkit(pdfLibFontkit as unknown as Parameters<PDFDocument["registerFontkit"]>[0]);
   doc.setTitle(`Certificate ${input.code}${input.revoked ? " (REVOKED)" : ""}`);
   doc.setAuthor(input.issuerName);
   doc.setCreator("coaching-api");
@@ -235,13 +226,10 @@ async function loadFonts(
       // A missing asset comes back as a small error body, not a font: say which file.
       if (bytes.byteLength < 1024) throw new Error(`certificate font ${path} is missing`);
       const pdf = await doc.embedFont(bytes, { subset: true, customName: subsetName(path) });
-      const embedder = (pdf as unknown as { embedder?: { font?: FontkitFont; subset?: object } })
-        .embedder;
-      const fk = embedder?.font;
-      if (!fk || typeof fk.layout !== "function" || !embedder?.subset) {
-        throw new Error("pdf-lib's font embedder no longer exposes its fontkit font and subset");
+      const fk = (pdf as unknown as { embedder?: { font?: FontkitFont } }).embedder?.font;
+      if (!fk || typeof fk.layout !== "function") {
+        throw new Error("pdf-lib's font embedder no longer exposes its fontkit font");
       }
-      forceLongLoca(embedder.subset);
       const loaded: LoadedFont = { pdf, fk, key: page.node.newFontDictionary(pdf.name, pdf.ref) };
       return [key, loaded] as const;
     }),
@@ -259,25 +247,6 @@ function subsetName(path: string): string {
     String.fromCharCode(65 + (b % 26)),
   ).join("");
   return `${tag}+${base}`;
-}
-
-/**
- * @pdf-lib/fontkit 1.1.1 writes a subset's `loca` table in the short format whenever the subset
- * is under 64 KiB, halving each offset, but copies glyph data unpadded: a glyph of odd length
- * (common in Noto Sans) then shifts every later glyph and they render blank. Forcing the long
- * format (always valid) avoids that. `loca` is assigned afresh by the subset's encode(), so the
- * version is set whenever it is assigned.
- */
-function forceLongLoca(subset: object): void {
-  let loca: { offsets: number[]; version?: number } | undefined;
-  Object.defineProperty(subset, "loca", {
-    configurable: true,
-    get: () => loca,
-    set: (value: { offsets: number[]; version?: number } | undefined) => {
-      loca = value;
-      if (loca && loca.version == null) loca.version = 1;
-    },
-  });
 }
 
 function requireFont(fonts: Map<FontKey, LoadedFont>, key: FontKey): LoadedFont {
