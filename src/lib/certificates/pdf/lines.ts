@@ -16,6 +16,7 @@ export type CertificateLineRole =
   | "issued"
   | "code"
   | "verify"
+  | "scan"
   | "revokedMark"
   | "revokedDetail";
 
@@ -96,6 +97,7 @@ export function certificateLines(input: CertificateInput): CertificateLine[] {
     },
     { role: "code", text: `Certificate code: ${cleanText(input.code, MAX_OTHER)}` },
     { role: "verify", text: `Verify at ${cleanText(input.verifyUrl, MAX_URL)}` },
+    { role: "scan", text: "Scan to verify" },
   ];
   if (input.revoked) {
     lines.push(

@@ -51,6 +51,8 @@ interface Style {
   y: number;
   color: [number, number, number];
   align: "center" | "left";
+  /** Left edge for left-aligned lines (default: the page margin). */
+  x?: number;
   /** Widest the line may be before it is shrunk to fit. */
   maxWidth: number;
 }
@@ -122,6 +124,15 @@ const STYLES: Record<Exclude<CertificateLineRole, "revokedMark">, Style> = {
     color: MUTED,
     align: "left",
     maxWidth: FOOTER_WIDTH,
+  },
+  scan: {
+    weight: "regular",
+    size: 9,
+    y: QR_BOX.bottom - 16,
+    color: MUTED,
+    align: "left",
+    x: PAGE.width - QR_BOX.right - QR_BOX.size,
+    maxWidth: QR_BOX.size,
   },
   revokedDetail: {
     weight: "bold",
@@ -198,13 +209,6 @@ export async function renderCertificate(
     drawLine(page, fonts, line.text, STYLES[line.role]);
   }
   const qr = drawQr(page, input.verifyUrl);
-  page.drawText("Scan to verify", {
-    x: qr.x,
-    y: qr.y - 16,
-    size: 9,
-    font: requireFont(fonts, "latin-regular").pdf,
-    color: rgb(...MUTED),
-  });
   const mark = lines.find((l) => l.role === "revokedMark");
   if (mark) drawRevokedMark(page, doc, fonts, mark.text);
 
@@ -327,7 +331,7 @@ function drawLine(page: PDFPage, fonts: Map<FontKey, LoadedFont>, text: string, 
   const shaped = shapeLine(fonts, text, style.weight);
   const size = Math.min(style.size, style.maxWidth / Math.max(shaped.width, 1e-6));
   const width = shaped.width * size;
-  const x = style.align === "center" ? (PAGE.width - width) / 2 : LEFT;
+  const x = style.align === "center" ? (PAGE.width - width) / 2 : (style.x ?? LEFT);
   drawShaped(page, shaped, text, { x, y: style.y, size, color: style.color });
 }
 
