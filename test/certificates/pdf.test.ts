@@ -4,7 +4,6 @@
  * the embedded font programs, and the QR code is rebuilt from the squares actually drawn and
  * decoded with jsQR.
  */
-import { env } from "cloudflare:workers";
 import { create as createFontkitFont, type Font } from "fontkit";
 import jsQR from "jsqr";
 import {
@@ -27,12 +26,13 @@ import { FONT_PATHS } from "../../src/lib/certificates/pdf/fonts";
 import { formatAttendance, formatCalendarDate } from "../../src/lib/certificates/pdf/lines";
 import { PAGE, QR_BOX, renderCertificate } from "../../src/lib/certificates/pdf/render";
 import { splitRuns } from "../../src/lib/certificates/pdf/script";
+import { testEnv } from "../support/env";
 
-// The Worker's static assets (public/, where npm install copies the fonts), as a route reads them.
-const assetsBinding = (env as unknown as { ASSETS: Fetcher }).ASSETS;
+// The Worker's static assets (public/, where npm install copies the fonts) through the ASSETS
+// binding, as a route reads them.
 const assets = {
   async fetchAsset(path: string): Promise<ArrayBuffer> {
-    const res = await assetsBinding.fetch(new URL(path, "http://assets.local"));
+    const res = await testEnv.ASSETS.fetch(new URL(path, "http://assets.local"));
     if (!res.ok) throw new Error(`asset ${path}: ${res.status}`);
     return res.arrayBuffer();
   },
