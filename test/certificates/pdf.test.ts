@@ -416,6 +416,26 @@ describe("renderCertificatePdf", () => {
   });
 });
 
+describe("names the fonts cannot all draw, or too long to fit", () => {
+  it("shrinks a long name to fit inside the border", async () => {
+    const name = `Venkata Lakshmi Narasimha ${"Subrahmanya ".repeat(10)}Rao`.slice(0, 118);
+    const pdf = await parsePdf(await renderCertificatePdf(input({ name }), assets));
+    const obj = objectFor(pdf, name);
+    expect(obj.text).toBe(name);
+    const xs = obj.glyphs.map((g) => g.tm[4] ?? 0);
+    expect(Math.min(...xs)).toBeGreaterThan(60);
+    expect(Math.max(...xs)).toBeLessThan(PAGE.width - 80);
+    expect(obj.glyphs[0]?.size).toBeLessThan(32);
+  });
+
+  it("draws characters of scripts it has no font for as ?, keeping the rest", async () => {
+    const name = "অমিত Das"; // Bengali: no Bengali font is shipped
+    const pdf = await parsePdf(await renderCertificatePdf(input({ name }), assets));
+    const obj = objectFor(pdf, name);
+    expect(obj.text).toBe("???? Das");
+  });
+});
+
 describe("names in Devanagari and Tamil", () => {
   async function shapedName(name: string, fontPath: string) {
     const pdf = await parsePdf(await renderCertificatePdf(input({ name }), assets));
