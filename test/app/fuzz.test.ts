@@ -375,6 +375,7 @@ async function certificateFixtures(h: Harness): Promise<Hints> {
   return {
     "verifyCertificate:code": fc.constantFrom(...codes),
     "getCertificateCredential:code": fc.constantFrom(...codes),
+    "getCertificatePdf:file": fc.constantFrom(...codes.map((code) => `${code}.pdf`)),
     "revokeCertificate:id": fc.constantFrom(...rows.map((r) => r.id)),
     "issueBatchCertificates:id": fc.constant(batch.id),
     "issueManualCertificate:enrolmentId": fc.constantFrom(...enrolments.slice(4)),

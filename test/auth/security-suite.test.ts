@@ -327,6 +327,7 @@ describe("security suite: every protected endpoint", () => {
       // Certificates are checked by anyone: the verify page and the signed credential.
       "GET /v1/certificates/verify/:code",
       "GET /v1/certificates/:code/credential",
+      "GET /v1/certificates/:file",
     ]);
     const routes = new Set(
       app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method} ${r.path}`),

@@ -3,6 +3,7 @@
  * nothing twice), the public verify page with its cache and exact revocation, mistyped codes,
  * the signed credential against the published keys, manual issue, the printed name, lists.
  */
+import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import type {
   CertificateView,
@@ -249,6 +250,31 @@ describe("the credential", () => {
       { headers: s.admin.auth },
     );
     expect((await s.h.fetch(cert.credentialUrl)).status).toBe(410);
+  });
+});
+
+describe("the PDF", () => {
+  it("renders for anyone, and carries REVOKED once revoked", async (t) => {
+    const s = await completedBatch(t);
+    const cert = (await issue(s)).body.issued[0] as CertificateView;
+    const res = await s.h.fetch(cert.pdfUrl, { headers: { "CF-Connecting-IP": "192.0.2.10" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/pdf");
+    const doc = await PDFDocument.load(await res.arrayBuffer());
+    expect(doc.getPageCount()).toBe(1);
+    expect(doc.getTitle()).not.toContain("REVOKED");
+    await s.h.post(
+      `/v1/admin/certificates/${cert.id}/revoke`,
+      { reasonCategory: "issued_in_error", note: "Wrong batch" },
+      { headers: s.admin.auth },
+    );
+    const after = await s.h.fetch(cert.pdfUrl, { headers: { "CF-Connecting-IP": "192.0.2.11" } });
+    const revoked = await PDFDocument.load(await after.arrayBuffer());
+    expect(revoked.getTitle()).toContain("REVOKED");
+    const missing = await s.h.fetch(`/v1/certificates/${newCertificateCode()}.pdf`, {
+      headers: { "CF-Connecting-IP": "192.0.2.12" },
+    });
+    expect(missing.status).toBe(404);
   });
 });
 

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../lib/context";
 import { requireAuth, requireRole } from "../../middleware/auth";
 import * as getCertificateCredential from "./routes/get-certificate-credential";
+import * as getCertificatePdf from "./routes/get-certificate-pdf";
 import * as issueBatchCertificates from "./routes/issue-batch-certificates";
 import * as issueManualCertificate from "./routes/issue-manual-certificate";
 import * as listAdminCertificates from "./routes/list-admin-certificates";
@@ -22,6 +23,7 @@ export function registerCertificateRoutes(app: OpenAPIHono<AppEnv>) {
   for (const r of [
     verifyCertificate,
     getCertificateCredential,
+    getCertificatePdf,
     listMyCertificates,
     setCertificateName,
     issueBatchCertificates,
