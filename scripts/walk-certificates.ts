@@ -8,7 +8,8 @@
  *      nothing issued twice;
  *   3. the public verify URL says valid, and the second read is a cache hit;
  *   4. a code with one character changed is reported as mistyped;
- *   5. the PDF renders (its QR code is decoded in test/certificates/pdf.test.ts);
+ *   5. the PDF renders (its QR code is decoded to the verify URL, through the app, in
+ *      test/certificates/pdf.test.ts);
  *   6. the credential verifies with jose against /.well-known/jwks.json, and fails when one
  *      byte of its payload changes;
  *   7. after revocation, the very next verify says revoked.

@@ -16,6 +16,7 @@ import {
   type PDFRef,
 } from "pdf-lib";
 import { describe, expect, it } from "vitest";
+import { formatCertificateCode, newCertificateCode } from "../../src/lib/certificates/code";
 import {
   type CertificateInput,
   certificateLines,
@@ -26,7 +27,11 @@ import { FONT_PATHS } from "../../src/lib/certificates/pdf/fonts";
 import { formatAttendance, formatCalendarDate } from "../../src/lib/certificates/pdf/lines";
 import { PAGE, QR_BOX, renderCertificate } from "../../src/lib/certificates/pdf/render";
 import { splitRuns } from "../../src/lib/certificates/pdf/script";
+import { insertBatch, insertCourse } from "../support/catalogue";
+import { adminQuery } from "../support/database";
 import { testEnv } from "../support/env";
+import { Harness } from "../support/harness";
+import { insertEnrolment } from "../support/learning";
 
 // The Worker's static assets (public/, where npm install copies the fonts) through the ASSETS
 // binding, as a route reads them.
@@ -363,13 +368,7 @@ describe("renderCertificatePdf", () => {
 
     // The squares in the QR box, from the content stream.
     const left = PAGE.width - QR_BOX.right - QR_BOX.size;
-    const inBox = pdf.rects.filter(
-      (r) =>
-        r.x >= left - 0.01 &&
-        r.x <= left + QR_BOX.size &&
-        r.y >= QR_BOX.bottom - 0.01 &&
-        r.y <= QR_BOX.bottom + QR_BOX.size,
-    );
+    const inBox = qrSquares(pdf);
     const n = rendered.qr.modules.length;
     const ms = QR_BOX.size / n;
     for (const r of inBox) {
@@ -393,26 +392,7 @@ describe("renderCertificatePdf", () => {
     expect(drawnCells.size).toBe(inBox.length);
     expect(drawnCells).toEqual(expectedCells);
 
-    // Rasterise what was drawn (not the matrix) with a 4-module quiet zone, then decode.
-    const px = 4;
-    const quiet = 4;
-    const side = (n + 2 * quiet) * px;
-    const rgba = new Uint8ClampedArray(side * side * 4).fill(255);
-    for (const r of inBox) {
-      const x0 = Math.round(((r.x - left) / ms + quiet) * px);
-      const y0 = Math.round(((QR_BOX.bottom + QR_BOX.size - r.y - r.h) / ms + quiet) * px);
-      const w = Math.round((r.w / ms) * px);
-      for (let y = y0; y < y0 + w; y++) {
-        for (let x = x0; x < x0 + w; x++) {
-          const i = (y * side + x) * 4;
-          rgba[i] = 0;
-          rgba[i + 1] = 0;
-          rgba[i + 2] = 0;
-        }
-      }
-    }
-    const decoded = jsQR(rgba, side, side);
-    expect(decoded?.data).toBe(url);
+    expect(decodeDrawnQr(inBox, n)).toBe(url);
   });
 });
 
@@ -523,5 +503,75 @@ describe("names in Devanagari and Tamil", () => {
     const fontsUsed = new Set(obj.glyphs.map((g) => g.font.baseFont.replace(/^[A-Z]{6}\+/, "")));
     expect(fontsUsed).toEqual(new Set(["NotoSans-Bold", "NotoSansTamil-Bold"]));
     expect(obj.text.startsWith("Priya ")).toBe(true);
+  });
+});
+
+/** The QR box's squares in a parsed page (bottom right, QR_BOX). */
+function qrSquares(pdf: ParsedPdf) {
+  const left = PAGE.width - QR_BOX.right - QR_BOX.size;
+  return pdf.rects.filter(
+    (r) =>
+      r.x >= left - 0.01 &&
+      r.x <= left + QR_BOX.size &&
+      r.y >= QR_BOX.bottom - 0.01 &&
+      r.y <= QR_BOX.bottom + QR_BOX.size,
+  );
+}
+
+/**
+ * Rasterises what was drawn (not a matrix the renderer reports) with a 4-module quiet zone and
+ * decodes it with jsQR: `n` modules a side (from the drawn squares when not given).
+ */
+function decodeDrawnQr(
+  squares: { x: number; y: number; w: number; h: number }[],
+  n?: number,
+): string | undefined {
+  const left = PAGE.width - QR_BOX.right - QR_BOX.size;
+  const side0 = squares[0]?.w ?? 1;
+  const modules = n ?? Math.round(QR_BOX.size / side0);
+  const ms = QR_BOX.size / modules;
+  const px = 4;
+  const quiet = 4;
+  const side = (modules + 2 * quiet) * px;
+  const rgba = new Uint8ClampedArray(side * side * 4).fill(255);
+  for (const r of squares) {
+    const x0 = Math.round(((r.x - left) / ms + quiet) * px);
+    const y0 = Math.round(((QR_BOX.bottom + QR_BOX.size - r.y - r.h) / ms + quiet) * px);
+    const w = Math.round((r.w / ms) * px);
+    for (let y = y0; y < y0 + w; y++) {
+      for (let x = x0; x < x0 + w; x++) {
+        const i = (y * side + x) * 4;
+        rgba[i] = 0;
+        rgba[i + 1] = 0;
+        rgba[i + 2] = 0;
+      }
+    }
+  }
+  return jsQR(rgba, side, side)?.data;
+}
+
+describe("through the app", () => {
+  it("GET /v1/certificates/<code>.pdf draws a QR code that decodes to the certificate's verify URL", async (t) => {
+    const h = await Harness.init(t);
+    const db = h.database;
+    const course = await insertCourse(db, { title: "Physics" });
+    const batch = await insertBatch(db, course.id, { status: "completed" });
+    const student = await h.asStudent();
+    const enrolment = await insertEnrolment(db, student.id, batch.id);
+    const code = newCertificateCode();
+    await adminQuery(
+      `INSERT INTO certificates (code, enrolment_id, user_id, batch_id, course_id, printed_name,
+         course_title, batch_name, start_date, end_date, attendance_pct, issuer_name, source)
+       VALUES ($1, $2, $3, $4, $5, 'Asha Rao', 'Physics', 'Morning', '2026-01-01', '2026-02-01',
+               90, 'Issuer', 'rule')`,
+      [code, enrolment.id, student.id, batch.id, course.id],
+      db,
+    );
+    const display = formatCertificateCode(code);
+    const res = await h.fetch(`/v1/certificates/${display}.pdf`);
+    expect(res.status).toBe(200);
+    const pdf = await parsePdf(new Uint8Array(await res.arrayBuffer()));
+    const base = h.env.PUBLIC_VERIFY_BASE_URL ?? "http://127.0.0.1:8787";
+    expect(decodeDrawnQr(qrSquares(pdf))).toBe(`${base}/v1/certificates/verify/${display}`);
   });
 });
