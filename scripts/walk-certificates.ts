@@ -28,58 +28,27 @@ import {
   devSecret,
   expectStatus,
   login,
+  publishedCourseWithBatch,
   requireRunningApi,
 } from "./lib/walk.ts";
 
 const run = crypto.randomUUID().slice(0, 8);
 const MIN = 60_000;
-const DAY = 86_400_000;
 
 await requireRunningApi("walk:certificates");
 
 console.log(`1. A completed batch with attendance (run ${run})`);
 const admin = await login("admin@demo.in");
-const course = expectStatus(
-  await call<{ id: string }>("POST", "/v1/admin/courses", {
-    token: admin,
-    body: {
-      slug: `walk-cert-${run}`,
-      title: `Certificate walkthrough ${run}`,
-      summary: "Created by npm run walk:certificates",
-      category: "walkthrough",
-      level: "beginner",
-      language: "en",
-      pricePaise: 0,
-    },
-  }),
-  201,
-  "POST /v1/admin/courses (free; certificates at 75% attendance)",
-);
-expectStatus(
-  await call("PATCH", `/v1/admin/courses/${course.body.id}`, {
-    token: admin,
-    body: { status: "published" },
-  }),
-  200,
-  "PATCH status published",
-);
-const now = Date.now();
-const day = (n: number) => new Date(now + n * DAY).toISOString().slice(0, 10);
-const batch = expectStatus(
-  await call<{ id: string }>("POST", `/v1/admin/courses/${course.body.id}/batches`, {
-    token: admin,
-    body: {
-      name: "Certificate batch",
-      startDate: day(1),
-      endDate: day(30),
-      capacity: 10,
-      enrolmentOpensAt: new Date(now - MIN).toISOString(),
-      enrolmentClosesAt: new Date(now + DAY).toISOString(),
-    },
-  }),
-  201,
-  "POST /v1/admin/courses/{id}/batches",
-);
+const { batchId } = await publishedCourseWithBatch(admin, {
+  slug: `walk-cert-${run}`,
+  title: `Certificate walkthrough ${run}`,
+  pricePaise: 0,
+  batchName: "Certificate batch",
+  capacity: 10,
+  startsInDays: 2,
+  courseNote: "free; certificates at 75% attendance",
+});
+const batch = { body: { id: batchId } };
 const students = [];
 for (const name of ["Asha Rao", "Bala Iyer", "Chitra Nair"]) {
   const email = `walk-cert-${run}-${name.split(" ")[0]?.toLowerCase()}@example.in`;

@@ -30,6 +30,7 @@ import {
   devSecret,
   expectStatus,
   login,
+  publishedCourseWithBatch,
   requireRunningApi,
 } from "./lib/walk.ts";
 
@@ -50,47 +51,16 @@ await requireRunningApi("walk:learning");
 console.log(`1. A free course with a batch of 10 seats (run ${run})`);
 const admin = await login("admin@demo.in");
 const slug = `walk-${run}`;
-const course = expectStatus(
-  await call<{ id: string }>("POST", "/v1/admin/courses", {
-    token: admin,
-    body: {
-      slug,
-      title: `Walkthrough course ${run}`,
-      summary: "Created by npm run walk:learning",
-      category: "walkthrough",
-      level: "beginner",
-      language: "en",
-      pricePaise: 0,
-    },
-  }),
-  201,
-  "POST /v1/admin/courses (draft, free)",
-);
-expectStatus(
-  await call("PATCH", `/v1/admin/courses/${course.body.id}`, {
-    token: admin,
-    body: { status: "published" },
-  }),
-  200,
-  "PATCH status published",
-);
-const today = Date.now();
-const day = (n: number) => new Date(today + n * 86_400_000).toISOString().slice(0, 10);
-const batch = expectStatus(
-  await call<{ id: string }>("POST", `/v1/admin/courses/${course.body.id}/batches`, {
-    token: admin,
-    body: {
-      name: "Evening batch",
-      startDate: day(7),
-      endDate: day(60),
-      capacity: 10,
-      enrolmentOpensAt: new Date(today - MIN).toISOString(),
-      enrolmentClosesAt: new Date(today + 6 * 86_400_000).toISOString(),
-    },
-  }),
-  201,
-  "POST /v1/admin/courses/{id}/batches (capacity 10)",
-);
+const { batchId } = await publishedCourseWithBatch(admin, {
+  slug,
+  title: `Walkthrough course ${run}`,
+  pricePaise: 0,
+  batchName: "Evening batch",
+  capacity: 10,
+  startsInDays: 7,
+  courseNote: "free",
+});
+const batch = { body: { id: batchId } };
 
 console.log("2. The public list, twice");
 const listPath = "/v1/courses?category=walkthrough&limit=50";

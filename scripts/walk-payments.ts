@@ -24,6 +24,7 @@ import {
   devSecret,
   expectStatus,
   login,
+  publishedCourseWithBatch,
   requireRunningApi,
 } from "./lib/walk.ts";
 
@@ -37,53 +38,21 @@ function signInstamojoWebhook(fields: Record<string, string>, salt: string): str
     .digest("hex");
   return new URLSearchParams({ ...fields, mac }).toString();
 }
-const DAY = 86_400_000;
 
 await requireRunningApi("walk:payments");
 
 console.log(`1. A ₹499 course, a batch, and a student holding a seat (run ${run})`);
 const admin = await login("admin@demo.in");
-const course = expectStatus(
-  await call<{ id: string }>("POST", "/v1/admin/courses", {
-    token: admin,
-    body: {
-      slug: `walk-pay-${run}`,
-      title: `Paid walkthrough ${run}`,
-      summary: "Created by npm run walk:payments",
-      category: "walkthrough",
-      level: "beginner",
-      language: "en",
-      pricePaise: 49_900,
-    },
-  }),
-  201,
-  "POST /v1/admin/courses (₹499)",
-);
-expectStatus(
-  await call("PATCH", `/v1/admin/courses/${course.body.id}`, {
-    token: admin,
-    body: { status: "published" },
-  }),
-  200,
-  "PATCH status published",
-);
-const now = Date.now();
-const day = (n: number) => new Date(now + n * DAY).toISOString().slice(0, 10);
-const batch = expectStatus(
-  await call<{ id: string }>("POST", `/v1/admin/courses/${course.body.id}/batches`, {
-    token: admin,
-    body: {
-      name: "Weekend batch",
-      startDate: day(7),
-      endDate: day(60),
-      capacity: 30,
-      enrolmentOpensAt: new Date(now - 60_000).toISOString(),
-      enrolmentClosesAt: new Date(now + 6 * DAY).toISOString(),
-    },
-  }),
-  201,
-  "POST /v1/admin/courses/{id}/batches",
-);
+const { batchId } = await publishedCourseWithBatch(admin, {
+  slug: `walk-pay-${run}`,
+  title: `Paid walkthrough ${run}`,
+  pricePaise: 49_900,
+  batchName: "Weekend batch",
+  capacity: 30,
+  startsInDays: 7,
+  courseNote: "₹499",
+});
+const batch = { body: { id: batchId } };
 const email = `walk-pay-${run}@example.in`;
 const signup = expectStatus(
   await call<{ tokens: { accessToken: string } }>("POST", "/v1/auth/signup", {

@@ -89,3 +89,65 @@ export async function requireRunningApi(script: string): Promise<void> {
     process.exit(1);
   }
 }
+
+/**
+ * What each walk starts from: a new published course (`walkthrough` category) and a batch
+ * that takes enrolments now and starts in `startsInDays`.
+ */
+export async function publishedCourseWithBatch(
+  admin: string,
+  opts: {
+    slug: string;
+    title: string;
+    pricePaise: number;
+    batchName: string;
+    capacity: number;
+    startsInDays: number;
+    courseNote: string;
+  },
+): Promise<{ courseId: string; batchId: string }> {
+  const course = expectStatus(
+    await call<{ id: string }>("POST", "/v1/admin/courses", {
+      token: admin,
+      body: {
+        slug: opts.slug,
+        title: opts.title,
+        summary: "Created by a walkthrough script",
+        category: "walkthrough",
+        level: "beginner",
+        language: "en",
+        pricePaise: opts.pricePaise,
+      },
+    }),
+    201,
+    `POST /v1/admin/courses (${opts.courseNote})`,
+  );
+  expectStatus(
+    await call("PATCH", `/v1/admin/courses/${course.body.id}`, {
+      token: admin,
+      body: { status: "published" },
+    }),
+    200,
+    "PATCH status published",
+  );
+  const now = Date.now();
+  const day = (n: number) => new Date(now + n * 86_400_000).toISOString().slice(0, 10);
+  const batch = expectStatus(
+    await call<{ id: string }>("POST", `/v1/admin/courses/${course.body.id}/batches`, {
+      token: admin,
+      body: {
+        name: opts.batchName,
+        startDate: day(opts.startsInDays),
+        endDate: day(60),
+        capacity: opts.capacity,
+        enrolmentOpensAt: new Date(now - 60_000).toISOString(),
+        enrolmentClosesAt: new Date(
+          now + (opts.startsInDays - 1) * 86_400_000 + 3_600_000,
+        ).toISOString(),
+      },
+    }),
+    201,
+    `POST /v1/admin/courses/{id}/batches (capacity ${opts.capacity})`,
+  );
+  return { courseId: course.body.id, batchId: batch.body.id };
+}
