@@ -194,6 +194,23 @@ describe("POST /v1/enrolments/{id}/cancel with a paid seat", () => {
   });
 });
 
+describe("a cancellation racing the payment's webhook", () => {
+  it("never deadlocks: both answer, and the money ends refunded with the seat given back", async (t) => {
+    for (let i = 0; i < 3; i++) {
+      const s = await paymentSetup(t);
+      const { body } = await checkout(s);
+      const paid = await buyerPays(s, await requestIdOf(s, body.paymentId));
+      const [cancel, webhook] = await Promise.all([
+        s.h.post(`/v1/enrolments/${s.enrolmentId}/cancel`, undefined, { headers: s.student.auth }),
+        postWebhook(s, paid.webhook),
+      ]);
+      expect([cancel.status, webhook.status]).toEqual([200, 200]);
+      expect(await enrolmentStatus(s)).toBe("cancelled");
+      expect((await paymentRow(s, body.paymentId))?.status).toBe("refunded");
+    }
+  });
+});
+
 describe("the scheduled reconciliation", () => {
   it("settles a payment whose webhook never came, and expires a checkout nobody paid", async (t) => {
     const s = await paymentSetup(t);

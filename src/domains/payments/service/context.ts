@@ -1,5 +1,6 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import {
+  enrolments,
   type Payment,
   type PaymentEventCause,
   type PaymentStatus,
@@ -128,6 +129,28 @@ export async function flag(
     entityId: before.id,
     after: { reason, cause: why.cause },
   });
+}
+
+/**
+ * Locks a payment's enrolment, then the payment, for the rest of the transaction. Every path
+ * that touches both takes them in this order (enrolment, payment, refund), as cancelling and
+ * checkout do, so two of them can never wait on each other (deadlock).
+ */
+export async function lockEnrolmentThenPayment(
+  tx: Transaction,
+  paymentId: string,
+): Promise<Payment | undefined> {
+  const [head] = await tx
+    .select({ enrolmentId: payments.enrolmentId })
+    .from(payments)
+    .where(eq(payments.id, paymentId));
+  if (!head) return undefined;
+  await tx
+    .select({ id: enrolments.id })
+    .from(enrolments)
+    .where(eq(enrolments.id, head.enrolmentId))
+    .for("update");
+  return lockPayment(tx, paymentId);
 }
 
 /** Locks one payment row for the rest of the transaction. */

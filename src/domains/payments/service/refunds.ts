@@ -40,7 +40,14 @@ import {
 } from "../../../providers/instamojo/types";
 import { auditEnrolment } from "../../enrolments/public";
 import type { CreateRefundInput, RefundView } from "../schemas";
-import { flag, lockPayment, type PaymentsContext, systemAudit, transition } from "./context";
+import {
+  flag,
+  lockEnrolmentThenPayment,
+  lockPayment,
+  type PaymentsContext,
+  systemAudit,
+  transition,
+} from "./context";
 import { issueCreditNote } from "./invoices";
 
 const refundable = ["paid", "partially_refunded"] as const;
@@ -245,8 +252,9 @@ async function applyAccepted(
       .from(refunds)
       .where(eq(refunds.id, refundId));
     if (!head) throw notFound("The refund was not found.");
-    // The payment first, then the refund: the order every refund path locks in.
-    const payment = await lockPayment(tx, head.paymentId);
+    // The enrolment (a full refund cancels it), the payment, then the refund: the order every
+    // path locks in.
+    const payment = await lockEnrolmentThenPayment(tx, head.paymentId);
     const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for("update");
     if (!payment || !refund) throw notFound("The refund was not found.");
     if (refund.status === "requested" && accepted) {

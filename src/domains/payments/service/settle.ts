@@ -26,7 +26,13 @@ import { runAs, SYSTEM, type Transaction } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
 import type { Payment as ProviderPayment, RefundType } from "../../../providers/instamojo/types";
 import { auditEnrolment, countSeatsAsCaller, lockBatchSeats } from "../../enrolments/public";
-import { flag, lockPayment, type PaymentsContext, systemAudit, transition } from "./context";
+import {
+  flag,
+  lockEnrolmentThenPayment,
+  type PaymentsContext,
+  systemAudit,
+  transition,
+} from "./context";
 import { issueInvoice } from "./invoices";
 
 export type SettleOutcome = "paid" | "failed" | "pending" | "duplicate" | "flagged" | "unknown";
@@ -153,17 +159,17 @@ export async function settlePayment(
   return result;
 }
 
+/** The checkout the payment is for, locked after its enrolment (lockEnrolmentThenPayment). */
 async function findCheckout(tx: Transaction, input: SettleInput): Promise<Payment | undefined> {
   if (input.paymentRowId) {
-    const byId = await lockPayment(tx, input.paymentRowId);
+    const byId = await lockEnrolmentThenPayment(tx, input.paymentRowId);
     if (byId) return byId;
   }
   const [row] = await tx
-    .select()
+    .select({ id: payments.id })
     .from(payments)
-    .where(eq(payments.providerRequestId, input.requestId))
-    .for("update");
-  return row;
+    .where(eq(payments.providerRequestId, input.requestId));
+  return row ? lockEnrolmentThenPayment(tx, row.id) : undefined;
 }
 
 /**
