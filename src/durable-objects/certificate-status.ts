@@ -17,10 +17,12 @@ export interface RevocationRecord {
  * (32 objects), each holding only the revoked codes of its shard (a few rows, in memory).
  */
 export class CertificateStatus extends DurableObject<Env> {
-  async revoke(code: string, record: RevocationRecord): Promise<void> {
-    // Final: the first record stands (a retry of the same revocation writes nothing new).
+  /** Records the revocation, or returns the one recorded first (it stands: final). */
+  async revoke(code: string, record: RevocationRecord): Promise<RevocationRecord> {
     const existing = await this.ctx.storage.get<RevocationRecord>(code);
-    if (!existing) await this.ctx.storage.put(code, record);
+    if (existing) return existing;
+    await this.ctx.storage.put(code, record);
+    return record;
   }
 
   async status(code: string): Promise<RevocationRecord | null> {

@@ -189,6 +189,12 @@ describe("verifying", () => {
     expect(after.body.status).toBe("revoked");
     expect(after.body.revocation?.reasonCategory).toBe("misconduct");
     expect(after.text).not.toContain("Plagiarised");
+    // A batch issue run later does not hand the student a new one: only a manual issue can.
+    const rerun = await issue(s);
+    expect(rerun.body.issued.map((c) => c.enrolmentId)).not.toContain(cert.enrolmentId);
+    expect(rerun.body.skipped.find((k) => k.enrolmentId === cert.enrolmentId)?.reason).toBe(
+      "previously_revoked",
+    );
     // Final.
     const again = await s.h.post(
       `/v1/admin/certificates/${cert.id}/revoke`,

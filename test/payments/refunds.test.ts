@@ -194,6 +194,25 @@ describe("POST /v1/enrolments/{id}/cancel with a paid seat", () => {
   });
 });
 
+describe("two payments for one seat", () => {
+  it("the later one is refunded automatically and the seat stays with the student", async (t) => {
+    const s = await paymentSetup(t);
+    const a = await checkout(s);
+    const requestA = await requestIdOf(s, a.body.paymentId);
+    const failed = await buyerPays(s, requestA, "failed");
+    expect((await postWebhook(s, failed.webhook)).body.outcome).toBe("failed");
+    const b = await checkout(s);
+    const paidB = await buyerPays(s, await requestIdOf(s, b.body.paymentId));
+    expect((await postWebhook(s, paidB.webhook)).body.outcome).toBe("paid");
+    // The student pays on the first page too (it still takes payments).
+    const paidA = await buyerPays(s, requestA);
+    expect((await postWebhook(s, paidA.webhook)).body.outcome).toBe("paid");
+    expect((await paymentRow(s, a.body.paymentId))?.status).toBe("refunded");
+    expect((await paymentRow(s, b.body.paymentId))?.status).toBe("paid");
+    expect(await enrolmentStatus(s)).toBe("active");
+  });
+});
+
 describe("a cancellation racing the payment's webhook", () => {
   it("never deadlocks: both answer, and the money ends refunded with the seat given back", async (t) => {
     for (let i = 0; i < 3; i++) {

@@ -70,6 +70,7 @@ export const IssueResultSchema = z
         enrolmentId: z.string(),
         reason: z.enum([
           "already_issued",
+          "previously_revoked",
           "enrolment_not_active",
           "refunded",
           "attendance_below_rule",

@@ -78,7 +78,10 @@ export const InvoicePage = paginatedSchema(InvoiceSchema, "InvoicePage");
 export const InvoicePdfParams = z.object({
   id: z
     .string()
-    .regex(/^[0-9a-fA-F-]{36}\.pdf$/, "an invoice id followed by .pdf")
+    .regex(
+      /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\.pdf$/,
+      "an invoice id followed by .pdf",
+    )
     .openapi({
       param: { name: "id", in: "path" },
       example: "0b6c2a8e-52b1-4c53-9a55-3c3f2f1d9e10.pdf",

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../../../lib/context";
 import { errorResponses } from "../../../lib/openapi";
+import { analyticsFromConfig, rateLimit } from "../../../lib/rate-limit/middleware";
 import { serviceContext } from "../../../lib/service-context";
 import { CodeParams } from "../schemas";
 import { certificateCredential } from "../service/credential";
@@ -15,9 +16,11 @@ export const route = createRoute({
     "Signed with Ed25519 (`alg: EdDSA`); its `kid` is in /.well-known/jwks.json. The learner " +
     "appears only as a salted hash of their email. 410 once revoked.",
   security: [],
+  // Per address (codes cannot be walked: 130 random bits; this bounds the signing work).
+  middleware: [rateLimit("catalogue", { analytics: analyticsFromConfig })] as const,
   request: { params: CodeParams },
   responses: {
-    ...errorResponses(404, 410),
+    ...errorResponses(404, 410, 429),
     200: {
       description: "The VC-JWT",
       content: { "application/vc+jwt": { schema: { type: "string" } } },

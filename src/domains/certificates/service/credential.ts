@@ -1,13 +1,12 @@
 import { eq } from "drizzle-orm";
 import { certificates, users } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
-import { certificateStatusStub } from "../../../durable-objects/certificate-status";
 import { formatCertificateCode } from "../../../lib/certificates/code";
 import { signCertificateCredential } from "../../../lib/certificates/credential";
 import { signingKey, subjectSaltFor } from "../../../lib/certificates/keys";
 import { AppError, notFound } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
-import { codeOrThrow } from "./verify";
+import { codeOrThrow, revocationOf } from "./verify";
 import { verifyUrlOf } from "./views";
 
 /**
@@ -28,7 +27,7 @@ export async function certificateCredential(ctx: ServiceContext, input: string):
         .where(eq(certificates.code, code))
         .limit(1),
     ),
-    certificateStatusStub(ctx.certificateStatus, code).status(code),
+    revocationOf(ctx, code),
   ]);
   if (!row) throw notFound("No certificate has this code.");
   const c = row.certificate;

@@ -6,7 +6,7 @@
  * issued. One standing certificate per enrolment is a unique index, so running the batch
  * issue again (or twice at once) issues nothing twice.
  */
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import {
   batches,
   type Certificate,
@@ -33,6 +33,8 @@ interface Candidate {
   attendancePct: number | null;
   refunded: boolean;
   standing: boolean;
+  /** A certificate of this enrolment was revoked: only a manual issue (with a reason) follows. */
+  revokedBefore: boolean;
 }
 
 /** `POST /v1/admin/batches/{id}/certificates`: every eligible student of a completed batch. */
@@ -71,6 +73,7 @@ export async function issueForBatch(ctx: ServiceContext, batchId: string): Promi
       percent: number | null;
       refunded: boolean;
       standing: boolean;
+      revoked_before: boolean;
     }>(sql`
       SELECT e.id AS enrolment_id, e.user_id, e.status,
              coalesce(u.certificate_name, u.full_name) AS printed_name,
@@ -78,7 +81,9 @@ export async function issueForBatch(ctx: ServiceContext, batchId: string): Promi
              EXISTS (SELECT 1 FROM payments p
                       WHERE p.enrolment_id = e.id AND p.status = 'refunded') AS refunded,
              EXISTS (SELECT 1 FROM certificates c
-                      WHERE c.enrolment_id = e.id AND c.revoked_at IS NULL) AS standing
+                      WHERE c.enrolment_id = e.id AND c.revoked_at IS NULL) AS standing,
+             EXISTS (SELECT 1 FROM certificates c
+                      WHERE c.enrolment_id = e.id AND c.revoked_at IS NOT NULL) AS revoked_before
         FROM enrolments e
         JOIN users u ON u.id = e.user_id
         LEFT JOIN batch_attendance(${batchId}::uuid) a ON a.user_id = e.user_id
@@ -92,6 +97,7 @@ export async function issueForBatch(ctx: ServiceContext, batchId: string): Promi
       attendancePct: r.percent === null ? null : Number(r.percent),
       refunded: r.refunded,
       standing: r.standing,
+      revokedBefore: r.revoked_before,
     }));
     const issued: Certificate[] = [];
     const skipped: Skip[] = [];
@@ -104,6 +110,7 @@ export async function issueForBatch(ctx: ServiceContext, batchId: string): Promi
           attendancePct: c.attendancePct,
         });
       if (c.standing) skip("already_issued");
+      else if (c.revokedBefore) skip("previously_revoked");
       else if (c.status !== "active") skip("enrolment_not_active");
       else if (c.refunded) skip("refunded");
       else if (c.attendancePct === null) skip("no_classes_held");
@@ -152,6 +159,12 @@ async function insertCertificate(
     })
     .returning();
   if (row) {
+    // The name it printed becomes the student's certificate name if they had set none: later
+    // certificates print the same, and a change of profile name no longer alters them.
+    await tx
+      .update(users)
+      .set({ certificateName: row.printedName, certificateNameSetAt: sql`now()` })
+      .where(and(eq(users.id, row.userId), isNull(users.certificateName)));
     await recordAudit(tx, ctx.audit, {
       action: values.source === "manual" ? "certificate.issue_manual" : "certificate.issue",
       entityType: "certificate",

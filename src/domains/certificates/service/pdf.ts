@@ -1,12 +1,11 @@
 import { eq } from "drizzle-orm";
 import { certificates } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
-import { certificateStatusStub } from "../../../durable-objects/certificate-status";
 import { formatCertificateCode } from "../../../lib/certificates/code";
 import type { CertificateAssets } from "../../../lib/certificates/pdf";
 import { notFound } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
-import { codeOrThrow } from "./verify";
+import { codeOrThrow, revocationOf } from "./verify";
 import { verifyUrlOf } from "./views";
 
 /** PDFs are kept a day per code, version and revocation state (a revoked one differs). */
@@ -28,7 +27,7 @@ export async function certificatePdf(
     runAs(ctx.http, SYSTEM, (q) =>
       q.select().from(certificates).where(eq(certificates.code, code)).limit(1),
     ),
-    certificateStatusStub(ctx.certificateStatus, code).status(code),
+    revocationOf(ctx, code),
   ]);
   if (!row) throw notFound("No certificate has this code.");
   const revoked = authority

@@ -3,7 +3,7 @@ import { certificates } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import { certificateStatusStub } from "../../../durable-objects/certificate-status";
 import { recordAudit } from "../../../lib/audit";
-import { AppError, notFound } from "../../../lib/errors";
+import { AppError, dependencyUnavailable, notFound } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { CertificateView } from "../schemas";
 import { auditCertificate, toCertificateView } from "./views";
@@ -40,16 +40,23 @@ export async function revokeCertificate(
     }
     const [now] = await tx.execute<{ now: Date }>(sql`select now() as now`).then((r) => r.rows);
     const revokedAt = new Date(now?.now ?? Date.now());
-    await certificateStatusStub(ctx.certificateStatus, before.code).revoke(before.code, {
-      revokedAt: revokedAt.toISOString(),
-      reasonCategory: input.reasonCategory,
-    });
+    // The record in effect: a retry after the database failed once finds the first one there,
+    // and the row takes its time and reason, so the public page and the record agree.
+    let recorded: { revokedAt: string; reasonCategory: string };
+    try {
+      recorded = await certificateStatusStub(ctx.certificateStatus, before.code).revoke(
+        before.code,
+        { revokedAt: revokedAt.toISOString(), reasonCategory: input.reasonCategory },
+      );
+    } catch (err) {
+      throw dependencyUnavailable("certificate status", err);
+    }
     const [after] = await tx
       .update(certificates)
       .set({
-        revokedAt,
+        revokedAt: new Date(recorded.revokedAt),
         revokedBy: adminId,
-        revocationReason: input.reasonCategory,
+        revocationReason: recorded.reasonCategory as typeof input.reasonCategory,
         revocationNote: input.note,
         version: before.version + 1,
       })

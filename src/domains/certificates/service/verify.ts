@@ -14,7 +14,7 @@ import { runAs, SYSTEM } from "../../../db/transaction";
 import { certificateStatusStub } from "../../../durable-objects/certificate-status";
 import type { CacheOutcome } from "../../../lib/cache";
 import { formatCertificateCode, parseCertificateCode } from "../../../lib/certificates/code";
-import { AppError } from "../../../lib/errors";
+import { AppError, dependencyUnavailable } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import { type CertificateFacts, certificateFactsCache } from "../cache";
 import type { Verification } from "../schemas";
@@ -32,6 +32,18 @@ export function codeOrThrow(input: string): string {
     errors: [{ path: "code", message: parsed.reason }],
     extensions: { reason: parsed.reason === "check_failed" ? "mistyped" : "malformed" },
   });
+}
+
+/**
+ * Asks the revocation authority about a code. It failing is a 503 (retry), never a guess:
+ * the public pages fail closed rather than call a possibly revoked certificate valid.
+ */
+export async function revocationOf(ctx: ServiceContext, code: string) {
+  try {
+    return await certificateStatusStub(ctx.certificateStatus, code).status(code);
+  } catch (err) {
+    throw dependencyUnavailable("certificate status", err);
+  }
 }
 
 export async function loadFacts(
@@ -65,7 +77,7 @@ export async function verifyCertificate(
     ctx.cache.read(certificateFactsCache, { code }, () => loadFacts(ctx, code), {
       store: (facts) => facts !== null,
     }),
-    certificateStatusStub(ctx.certificateStatus, code).status(code),
+    revocationOf(ctx, code),
   ]);
   const facts = read.value;
   const display = formatCertificateCode(code);

@@ -84,8 +84,13 @@ export async function cancelEnrolment(
   let refund: CancelledEnrolmentView["refund"] = null;
   if (refundId) {
     // Instamojo is called after the commit; a failure leaves the refund requested for the job.
-    const sent = await sendRefund(ctx, refundId, { throwOnFailure: false });
-    refund = { id: sent.view.id, amountPaise: sent.view.amountPaise, status: sent.view.status };
+    try {
+      const sent = await sendRefund(ctx, refundId, { throwOnFailure: false });
+      refund = { id: sent.view.id, amountPaise: sent.view.amountPaise, status: sent.view.status };
+    } catch {
+      // The cancellation committed; the refund is requested and the job sends it again.
+      refund = { id: refundId, amountPaise: 0, status: "requested" };
+    }
   }
   return { ...toEnrolmentView(row, found.batch, found.course), refund };
 }

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type PaymentStatus, payments } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import type { AppEnv } from "../../../lib/context";
@@ -44,7 +44,13 @@ export function register(app: OpenAPIHono<AppEnv>) {
     // is answered from the database, anything else is `unknown`.
     const [ours] = await runAs(ctx.http, SYSTEM, (db) =>
       db
-        .select({ id: payments.id, enrolmentId: payments.enrolmentId, status: payments.status })
+        .select({
+          id: payments.id,
+          enrolmentId: payments.enrolmentId,
+          status: payments.status,
+          // A failed checkout's page stays payable until its expiry (the job's hour after it).
+          payable: sql<boolean>`${payments.status} in ('created', 'pending') or (${payments.status} = 'failed' and ${payments.expiresAt} > now() - interval '1 hour')`,
+        })
         .from(payments)
         .where(eq(payments.providerRequestId, q.payment_request_id))
         .limit(1),
@@ -53,7 +59,7 @@ export function register(app: OpenAPIHono<AppEnv>) {
       status = publicStatus(ours.status);
       ids = { paymentId: ours.id, enrolmentId: ours.enrolmentId };
     }
-    if (ours && q.payment_id && ["created", "pending", "failed"].includes(ours.status)) {
+    if (ours && q.payment_id && ours.payable) {
       try {
         const result = await confirmFromProvider(ctx, {
           paymentId: q.payment_id,

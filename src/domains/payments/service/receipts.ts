@@ -21,7 +21,10 @@ export async function sendReceipt(ctx: PaymentsContext, paymentId: string): Prom
         amountPaise: payments.amountPaise,
         invoiceId: invoices.id,
         invoiceNumber: invoices.number,
-        seated: sql<boolean>`${enrolments.status} = 'active'`,
+        // Not for a payment being refunded automatically (a duplicate, or a seat gone): its
+        // refund notice tells the student instead.
+        seated: sql<boolean>`${enrolments.status} = 'active' and not exists (
+          select 1 from refunds r where r.payment_id = ${payments.id} and r.requested_by is null)`,
       })
       .from(payments)
       .innerJoin(users, eq(users.id, payments.userId))

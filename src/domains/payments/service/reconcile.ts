@@ -78,6 +78,8 @@ export async function reconcilePayments(
             ),
           ),
           lt(payments.updatedAt, sql`now() - make_interval(mins => ${RECONCILE_AFTER_MINUTES})`),
+          // Flagged checkouts wait for an admin: asking again would flag them again each run.
+          isNull(payments.reviewReason),
         ),
       )
       .orderBy(asc(payments.updatedAt))

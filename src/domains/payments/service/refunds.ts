@@ -13,7 +13,7 @@
  * A refund whose call failed in a way that may be retried stays `requested`; the scheduled job
  * sends it again (src/jobs/payments.ts) and polls `pending` ones until Instamojo settles them.
  */
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import {
   batches,
   courses,
@@ -52,13 +52,17 @@ import { issueCreditNote } from "./invoices";
 
 const refundable = ["paid", "partially_refunded"] as const;
 
-/** Paise of the payment not yet refunded or reserved by a refund in flight. */
+/**
+ * Paise of the payment neither refunded (`refunded_paise`: every refund Instamojo accepted,
+ * including one it later gave up on, since the total never goes down) nor reserved by a refund
+ * still `requested`.
+ */
 async function unreserved(tx: Transaction, payment: Payment): Promise<number> {
   const [row] = await tx
-    .select({ reserved: sql<number>`coalesce(sum(${refunds.amountPaise}), 0)::int` })
+    .select({ inFlight: sql<number>`coalesce(sum(${refunds.amountPaise}), 0)::int` })
     .from(refunds)
-    .where(and(eq(refunds.paymentId, payment.id), ne(refunds.status, "failed")));
-  return payment.amountPaise - Number(row?.reserved ?? 0);
+    .where(and(eq(refunds.paymentId, payment.id), eq(refunds.status, "requested")));
+  return payment.amountPaise - payment.refundedPaise - Number(row?.inFlight ?? 0);
 }
 
 export interface RefundRequest {
@@ -85,7 +89,12 @@ export async function reserveRefund(
     .where(eq(refunds.transactionId, req.transactionId))
     .limit(1);
   if (existing) {
-    if (existing.paymentId !== payment.id) throw new Error("a refund transaction id was reused");
+    if (existing.paymentId !== payment.id) {
+      throw new AppError({
+        code: "IDEMPOTENCY_KEY_REUSED",
+        detail: "This Idempotency-Key already made a refund of another payment.",
+      });
+    }
     return existing;
   }
   if (!(refundable as readonly string[]).includes(payment.status)) {
@@ -201,6 +210,15 @@ export async function sendRefund(
     return { outcome: "already", view: await applyAccepted(ctx, refund.id, null) };
   }
   if (!payment.providerPaymentId) throw new Error(`refund ${refund.id} of an unsettled payment`);
+  if (refund.providerStatus === null) {
+    // Remembered before the call: from now on a refusal may be Instamojo's answer to a replay.
+    await runAs(ctx.http, SYSTEM, (q) =>
+      q
+        .update(refunds)
+        .set({ providerStatus: "sent" })
+        .where(and(eq(refunds.id, refund.id), eq(refunds.status, "requested"))),
+    );
+  }
   let accepted: ProviderRefund;
   try {
     accepted = await ctx.payments.createRefund({
@@ -216,7 +234,15 @@ export async function sendRefund(
       failure !== undefined &&
       certainlyNotApplied(failure) &&
       (failure.kind === "rejected" || failure.kind === "not_found");
-    if (refused) await markFailed(ctx, refund.id, "refund_refused");
+    // A refusal is final only for a first send: a resend may be refused because Instamojo
+    // already has this transaction id (its answer to a replay is UNCONFIRMED), and failing the
+    // refund then would free money that was in fact returned. A resend's refusal flags the
+    // payment for an admin and leaves the refund requested.
+    if (refused && refund.providerStatus === null) {
+      await markFailed(ctx, refund.id, "refund_refused", undefined, "requested");
+    } else if (refused) {
+      await flagOnce(ctx, refund, "refund_resend_refused");
+    }
     if (opts.throwOnFailure) throw err;
     return {
       outcome: refused ? "failed" : "retry",
@@ -224,7 +250,7 @@ export async function sendRefund(
     };
   }
   if (accepted.state === "failed") {
-    await markFailed(ctx, refund.id, "refund_refused", accepted.raw);
+    await markFailed(ctx, refund.id, "refund_refused", accepted.raw, "requested");
     if (opts.throwOnFailure) {
       throw new AppError({
         code: "EXTERNAL_SERVICE_ERROR",
@@ -313,7 +339,20 @@ async function accept(
     },
   });
   if (!full) return;
-  // A full refund gives the seat back.
+  // A full refund gives the seat back, unless another payment pays for it (a duplicate
+  // payment refunded automatically; an old payment refunded after the student enrolled again).
+  const [otherPaid] = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.enrolmentId, payment.enrolmentId),
+        ne(payments.id, payment.id),
+        inArray(payments.status, ["paid", "partially_refunded"]),
+      ),
+    )
+    .limit(1);
+  if (otherPaid) return;
   const [e] = await tx
     .select()
     .from(enrolments)
@@ -340,13 +379,15 @@ async function markFailed(
   refundId: string,
   reason: string,
   raw?: Record<string, unknown>,
+  from: "requested" | "pending" = "pending",
 ) {
   await runAs(ctx.db, SYSTEM, async (tx) => {
     const [head] = await tx.select().from(refunds).where(eq(refunds.id, refundId));
     if (!head) return;
     const payment = await lockPayment(tx, head.paymentId);
     const [refund] = await tx.select().from(refunds).where(eq(refunds.id, refundId)).for("update");
-    if (!payment || !refund || refund.status === "failed" || refund.status === "refunded") return;
+    // Only from the state the caller saw: a concurrent send may have moved it on meanwhile.
+    if (!payment || !refund || refund.status !== from) return;
     await tx
       .update(refunds)
       .set({ status: "failed", updatedAt: sql`now()` })
@@ -356,6 +397,19 @@ async function markFailed(
       cause: "refund",
       actorId: refund.requestedBy,
       providerFields: raw ?? null,
+    });
+  });
+}
+
+/** Flags the refund's payment for an admin, once per reason and refund. */
+async function flagOnce(ctx: PaymentsContext, refund: Refund, reason: string) {
+  await runAs(ctx.db, SYSTEM, async (tx) => {
+    const payment = await lockPayment(tx, refund.paymentId);
+    if (!payment || payment.reviewReason === `${reason}:${refund.id}`) return;
+    await flag(tx, systemAudit(ctx.audit), payment, `${reason}:${refund.id}`, {
+      cause: "refund",
+      actorId: refund.requestedBy,
+      providerFields: null,
     });
   });
 }
