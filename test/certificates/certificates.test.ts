@@ -145,6 +145,9 @@ describe("issuing", () => {
     const s = await completedBatch(t);
     const put = (name: string) =>
       s.h.put("/v1/me/certificate-name", { name }, { headers: s.students.full.auth });
+    // A direction override could make the name read as someone else's: refused, nothing set.
+    expect((await put("Ram \u202EramuK")).status).toBe(400);
+    expect((await put("Ram\u200BKumar")).status).toBe(400);
     expect((await put("राम कुमार")).status).toBe(200);
     expect((await put("Ram Kumar")).status).toBe(409);
     const issued = await issue(s);

@@ -29,9 +29,17 @@ export const RevokeBody = z
 
 export const CertificateNameBody = z
   .strictObject({
-    name: text({ min: 2, max: 120 }).openapi({
-      description: "Your name as certificates should print it (any script); once only",
-    }),
+    name: text({ min: 2, max: 120 })
+      // Control and format characters (bidi overrides, zero-width spaces) could make a printed
+      // or verified name read as someone else's; ZWJ and ZWNJ shape Indic scripts and stay.
+      .refine(
+        (name) => !/[\p{Cc}\p{Cf}]/u.test(name.replace(/[\u200C\u200D]/g, "")),
+        "Control and formatting characters (such as direction overrides) are not allowed",
+      )
+      .openapi({
+        description:
+          "Your name as certificates should print it (Latin, Devanagari or Tamil script); once only",
+      }),
   })
   .openapi("CertificateNameRequest");
 
