@@ -68,6 +68,43 @@ export const envSchema = z.object({
   EMAIL_FROM: z.string().min(3).default("Coaching <no-reply@example.in>"),
   RESEND_API_KEY: z.string().optional(),
   RESEND_BASE_URL: z.url().optional(),
+  /** Signs Resend's webhooks (Svix, `whsec_…`): delivery, bounce and complaint events. */
+  RESEND_WEBHOOK_SECRET: optionalText(),
+  /**
+   * WhatsApp (src/providers/whatsapp): `dev` prints and keeps sends in memory; `cloud` is Meta's
+   * WhatsApp Cloud API. The app secret signs inbound webhooks (X-Hub-Signature-256) in both.
+   */
+  WHATSAPP_PROVIDER: z.enum(["dev", "cloud"]).default("dev"),
+  WHATSAPP_ACCESS_TOKEN: optionalText(),
+  WHATSAPP_PHONE_NUMBER_ID: optionalText(),
+  WHATSAPP_APP_SECRET: optionalText(),
+  /** Answers Meta's `hub.verify_token` challenge when the webhook is subscribed. */
+  WHATSAPP_VERIFY_TOKEN: optionalText(),
+  WHATSAPP_BASE_URL: httpUrl.default("https://graph.facebook.com"),
+  /** The language the approved message templates are registered in. */
+  WHATSAPP_TEMPLATE_LANGUAGE: z.string().min(2).default("en"),
+  /** SMS (src/providers/twilio): `dev` prints and keeps sends in memory; `twilio` sends. */
+  SMS_PROVIDER: z.enum(["dev", "twilio"]).default("dev"),
+  TWILIO_ACCOUNT_SID: optionalText(),
+  /** Also signs Twilio's webhooks (X-Twilio-Signature). */
+  TWILIO_AUTH_TOKEN: optionalText(),
+  /** A sender number (E.164) or DLT-registered sender id; or a Messaging Service below. */
+  TWILIO_FROM: optionalText(),
+  TWILIO_MESSAGING_SERVICE_SID: optionalText(),
+  TWILIO_BASE_URL: httpUrl.default("https://api.twilio.com"),
+  /**
+   * Bot protection on the public lead form (src/providers/turnstile): `dev` accepts only
+   * Cloudflare's documented dummy token `XXXX.DUMMY.TOKEN.XXXX` (offline); `cloudflare` calls
+   * siteverify with the secret key.
+   */
+  TURNSTILE_PROVIDER: z.enum(["dev", "cloudflare"]).default("dev"),
+  TURNSTILE_SECRET_KEY: optionalText(),
+  TURNSTILE_BASE_URL: httpUrl.default("https://challenges.cloudflare.com"),
+  /**
+   * First retry delay of a failed notification (doubles per try, with jitter; a 429's
+   * Retry-After wins when longer). Small locally so a walk-through sees the dead letter soon.
+   */
+  NOTIFY_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /**
    * Live classes (src/providers/zoom): `dev` keeps meetings in KV and serves join pages from
    * this API (development, tests); `zoom` is Zoom's API with Server-to-Server OAuth.
@@ -265,6 +302,7 @@ export function loadConfig(env: object): ConfigResult {
         if (!c[key].startsWith("https://")) problems.push(`${key}: must be https`);
       }
     }
+    problems.push(...messagingProblems(c));
     problems.push(...certificateKeyProblems(c));
     if (problems.length) result = { ok: false, issues: problems };
   } else {
@@ -286,4 +324,54 @@ export function loadConfig(env: object): ConfigResult {
   cache.set(env, result);
   last = { values, result };
   return result;
+}
+
+/** Each real messaging provider needs its credentials; outside development all must be real. */
+function messagingProblems(c: AppConfig): string[] {
+  const problems: string[] = [];
+  const need = (when: boolean, keys: (keyof AppConfig)[], why: string) => {
+    if (!when) return;
+    for (const key of keys) if (!c[key]) problems.push(`${key}: required when ${why}`);
+  };
+  need(
+    c.WHATSAPP_PROVIDER === "cloud",
+    [
+      "WHATSAPP_ACCESS_TOKEN",
+      "WHATSAPP_PHONE_NUMBER_ID",
+      "WHATSAPP_APP_SECRET",
+      "WHATSAPP_VERIFY_TOKEN",
+    ],
+    "WHATSAPP_PROVIDER is cloud",
+  );
+  need(
+    c.SMS_PROVIDER === "twilio",
+    ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+    "SMS_PROVIDER is twilio",
+  );
+  if (c.SMS_PROVIDER === "twilio" && !c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push(
+      "TWILIO_FROM: required (or TWILIO_MESSAGING_SERVICE_SID) when SMS_PROVIDER is twilio",
+    );
+  }
+  need(
+    c.TURNSTILE_PROVIDER === "cloudflare",
+    ["TURNSTILE_SECRET_KEY"],
+    "TURNSTILE_PROVIDER is cloudflare",
+  );
+  if (c.ENVIRONMENT === "production" || c.ENVIRONMENT === "staging") {
+    if (c.WHATSAPP_PROVIDER !== "cloud")
+      problems.push("WHATSAPP_PROVIDER: must be cloud outside development and tests");
+    if (c.SMS_PROVIDER !== "twilio")
+      problems.push("SMS_PROVIDER: must be twilio outside development and tests");
+    if (c.TURNSTILE_PROVIDER !== "cloudflare")
+      problems.push("TURNSTILE_PROVIDER: must be cloudflare outside development and tests");
+    if (!c.RESEND_WEBHOOK_SECRET)
+      problems.push(
+        "RESEND_WEBHOOK_SECRET: required outside development (bounces suppress addresses)",
+      );
+    for (const key of ["WHATSAPP_BASE_URL", "TWILIO_BASE_URL", "TURNSTILE_BASE_URL"] as const) {
+      if (!c[key].startsWith("https://")) problems.push(`${key}: must be https`);
+    }
+  }
+  return problems;
 }

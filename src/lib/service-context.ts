@@ -9,6 +9,7 @@ import { Cache } from "./cache";
 import type { AppContext } from "./context";
 import type { EmailMessage } from "./email";
 import type { Idempotency } from "./idempotency";
+import type { Outbox } from "./notifications/outbox";
 
 export type OutgoingEmail = EmailMessage;
 
@@ -31,6 +32,11 @@ export interface ServiceContext {
   payments: PaymentsProvider;
   /** The certificates' revocation authority (a Durable Object namespace). */
   certificateStatus: DurableObjectNamespace<CertificateStatus>;
+  /**
+   * The transactional outbox: `outbox.add(tx, …)` in the transaction that causes a message;
+   * the request hands the rows to the Queue after the response.
+   */
+  outbox: Outbox;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
   cache: Cache;
   /**
@@ -90,6 +96,7 @@ export function serviceContext(c: AppContext): ServiceContext {
       return services.payments;
     },
     certificateStatus: services.certificateStatus,
+    outbox: services.outbox,
     get cache() {
       cache ??= new Cache({
         kv: services.cache,

@@ -13,6 +13,7 @@ import type { AppEnv } from "../lib/context";
 import { createEmailSender, type EmailMessage } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { createLogger, type Logger } from "../lib/logger";
+import { type NotificationJob, Outbox } from "../lib/notifications/outbox";
 import { createPaymentsProvider, type PaymentsProvider } from "../providers/instamojo";
 import { createZoomProvider, type ZoomProvider } from "../providers/zoom";
 
@@ -32,6 +33,8 @@ export interface Services {
   readonly zoom: ZoomProvider;
   /** Payments: Instamojo, or the development stand-in (PAYMENTS_PROVIDER). Built on first use. */
   readonly payments: PaymentsProvider;
+  /** Notifications written in this request's transactions; handed to the Queue after it. */
+  readonly outbox: Outbox;
 }
 
 export function init(): MiddlewareHandler<AppEnv> {
@@ -50,6 +53,11 @@ export function init(): MiddlewareHandler<AppEnv> {
     let http: HttpDatabase | undefined;
     let zoom: ZoomProvider | undefined;
     let payments: PaymentsProvider | undefined;
+    const outbox = new Outbox({
+      secret: config.JWT_SECRET,
+      queue: c.env.NOTIFICATIONS as Queue<NotificationJob>,
+      warn: (msg, fields) => logger.warn(msg, fields),
+    });
     c.set("services", {
       get http() {
         http ??= httpFromConfig(config);
@@ -100,10 +108,21 @@ export function init(): MiddlewareHandler<AppEnv> {
         });
         return payments;
       },
+      outbox,
     });
     try {
       await next();
     } finally {
+      // After the response: the transactions that added notifications have committed (or
+      // rolled back, and the consumer will not find their rows).
+      if (outbox.size > 0) {
+        const handOver = outbox.flush(http ?? httpFromConfig(config));
+        try {
+          c.executionCtx.waitUntil(handOver);
+        } catch {
+          await handOver;
+        }
+      }
       if (handle) {
         const close = handle.close();
         try {

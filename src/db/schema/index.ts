@@ -7,6 +7,7 @@ export * from "./calendar-feeds";
 export * from "./certificates";
 export * from "./class-sessions";
 export * from "./courses";
+export * from "./crm";
 export * from "./email-outbox";
 export * from "./enrolments";
 export * from "./error-logs";

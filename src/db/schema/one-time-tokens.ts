@@ -7,6 +7,7 @@ export const tokenPurposes = [
   "email_verification",
   "password_reset",
   "admin_request_verification",
+  "account_invitation",
 ] as const;
 export type TokenPurpose = (typeof tokenPurposes)[number];
 
@@ -30,7 +31,7 @@ export const oneTimeTokens = pgTable(
     uniqueIndex("one_time_tokens_token_hash_key").on(t.tokenHash),
     check(
       "one_time_tokens_purpose_check",
-      sql`${t.purpose} in ('email_verification', 'password_reset', 'admin_request_verification')`,
+      sql`${t.purpose} in ('email_verification', 'password_reset', 'admin_request_verification', 'account_invitation')`,
     ),
     // Invalidate a user's outstanding tokens of one purpose when a new one is issued.
     index("one_time_tokens_user_purpose_idx").on(t.userId, t.purpose),

@@ -8,6 +8,8 @@ export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
   email_verification: 48 * 3_600_000,
   password_reset: 3_600_000,
   admin_request_verification: 24 * 3_600_000,
+  // An admin converted a lead: the new student sets a password from the invitation.
+  account_invitation: 7 * 24 * 3_600_000,
 };
 
 /** Issues a single-use token for `purpose`, voiding the user's earlier unused ones. */
