@@ -5,6 +5,8 @@ import {
   BRAND,
   type Channel,
   channelsOf,
+  DLT_VAR_MAX,
+  dltText,
   earliestSendAt,
   escapeHtml,
   formatRupees,
@@ -15,6 +17,7 @@ import {
   previewTemplate,
   type RenderedByChannel,
   renderTemplate,
+  SMS_TEMPLATES,
   smsEncoding,
   type TemplateName,
   templateNames,
@@ -260,6 +263,38 @@ describe("Meta template catalogue", () => {
       if (CHANNELS[name].includes("whatsapp")) used.add(render(name, "whatsapp", vars).name);
     }
     expect([...used].sort()).toEqual(Object.keys(WHATSAPP_TEMPLATES).sort());
+  });
+});
+
+describe("DLT SMS catalogue", () => {
+  const rendered = [
+    ...names.map((n) => [n, sampleOf(n)] as const),
+    ...variants.map(([, n, vars]) => [n, vars] as const),
+  ].flatMap(([n, vars]) => (CHANNELS[n].includes("sms") ? [render(n, "sms", vars)] : []));
+
+  it("every SMS is its registered pattern filled in, each variable within DLT's limit", () => {
+    for (const sms of rendered) {
+      const pattern = SMS_TEMPLATES[sms.template as keyof typeof SMS_TEMPLATES];
+      expect(pattern, sms.template).toBeDefined();
+      const re = new RegExp(
+        `^${dltText(pattern)
+          .split("{#var#}")
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          .join("(.+?)")}$`,
+      );
+      const match = re.exec(sms.text);
+      expect(match, `${sms.text} ~ ${pattern}`).not.toBeNull();
+      for (const v of match?.slice(1) ?? []) {
+        if (!v.startsWith("https://"))
+          expect(Array.from(v).length).toBeLessThanOrEqual(DLT_VAR_MAX);
+      }
+    }
+  });
+
+  it("every registered pattern is used", () => {
+    expect([...new Set(rendered.map((s) => s.template))].sort()).toEqual(
+      Object.keys(SMS_TEMPLATES).sort(),
+    );
   });
 });
 
