@@ -9,6 +9,7 @@ import { registerCertificateRoutes } from "./domains/certificates";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerLiveRoutes } from "./domains/live";
+import { registerNotificationRoutes } from "./domains/notifications";
 import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
@@ -72,6 +73,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerPaymentRoutes(app);
   registerCertificateRoutes(app);
   registerSessionRoutes(app);
+  registerNotificationRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
   // Likewise: the dev payments provider's checkout page, which posts the webhook to this app.
