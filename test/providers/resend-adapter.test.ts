@@ -145,7 +145,11 @@ describe("Resend channel", () => {
   it("a wrong API key (403) is final, and the key appears nowhere in the outcome", async () => {
     const wrong = "re_wrong_key_that_must_not_leak_42";
     const outcome = failure(await channel({ apiKey: wrong }).send(mail(`x@${domain()}`)));
-    expect(outcome).toMatchObject({ retryable: false, status: 403, code: "RESEND_INVALID_API_KEY" });
+    expect(outcome).toMatchObject({
+      retryable: false,
+      status: 403,
+      code: "RESEND_INVALID_API_KEY",
+    });
     expect(JSON.stringify(outcome)).not.toContain(wrong);
   });
 

@@ -12,7 +12,9 @@ const env = testEnv as typeof testEnv & { TEST_FAKE_TWILIO_URL: string };
 const AUTH_TOKEN = "fake_twilio_auth_token_0123456789ab";
 const BASE = env.TEST_FAKE_TWILIO_URL;
 const hex = (n: number) =>
-  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
+  Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 const ACCOUNT = `AC${hex(16)}`;
 const SERVICE = `MG${hex(16)}`;
 
@@ -85,7 +87,11 @@ describe("Twilio SMS channel", () => {
 
   describe.each([
     ["a 500", "0500", { retryable: true, status: 500, code: "TWILIO_20500" }],
-    ["an opted-out recipient (21610)", "0610", { retryable: false, status: 400, code: "TWILIO_21610" }],
+    [
+      "an opted-out recipient (21610)",
+      "0610",
+      { retryable: false, status: 400, code: "TWILIO_21610" },
+    ],
   ] as const)("%s", (_, suffix, expected) => {
     it("is classified for the outbox", async () => {
       const to = phone(suffix);
