@@ -108,6 +108,10 @@ RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_t
      AND (scope = 'all' OR NOT p_transactional)
 $$;
 --> statement-breakpoint
+-- The function runs as app_owner (SECURITY DEFINER): this read-only policy lets it see the list,
+-- and nothing else runs as app_owner.
+CREATE POLICY suppressions_owner_lookup ON suppressions FOR SELECT TO app_owner USING (true);
+--> statement-breakpoint
 ALTER FUNCTION suppression_of(text, text, boolean) OWNER TO app_owner;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION suppression_of(text, text, boolean) FROM PUBLIC;

@@ -93,6 +93,15 @@ export async function deliverQueued(
       body: p.body,
     }));
     const batch = createMessageBatch<NotificationJob>("notifications", messages);
+    // getQueueResult reports which messages were retried, not the delay asked for: record it.
+    const delays = new Map<string, number | undefined>();
+    for (const message of batch.messages) {
+      const retry = message.retry.bind(message);
+      message.retry = (options?: QueueRetryOptions) => {
+        delays.set(message.id, options?.delaySeconds);
+        retry(options);
+      };
+    }
     const ctx = createExecutionContext();
     await handler(batch as MessageBatch<unknown>, env, ctx);
     const result = await getQueueResult(batch, ctx);
@@ -125,7 +134,7 @@ export async function deliverQueued(
     rounds.push({
       retried: result.retryMessages.map((r) => ({
         id: messages.find((m) => m.id === r.msgId)?.body.id ?? r.msgId,
-        delaySeconds: r.delaySeconds,
+        delaySeconds: delays.get(r.msgId),
       })),
       deadLettered: dead,
       acked,

@@ -181,7 +181,8 @@ async function stillAllowed(
   );
   const reason = result.rows[0]?.reason;
   if (reason) return { status: "suppressed", error: `suppressed: ${reason}` };
-  if (row.channel === "whatsapp" && row.template === "conversation_reply" && row.messageId) {
+  // Free text on WhatsApp is only ever an inbox reply: no thread, no window.
+  if (row.channel === "whatsapp" && row.template === "conversation_reply") {
     const [thread] = await runAs(deps.http, SYSTEM, (q) =>
       q
         .select({ lastInboundAt: conversations.lastInboundAt })
