@@ -19,9 +19,10 @@ export function createWorker(app: OpenAPIHono<AppEnv>): ExportedHandler<Env> {
     scheduled: async (controller, env, ctx) => {
       if (controller.cron === MINUTELY_CRON) {
         const report = await runMinutely(env);
-        if (report.notificationsSwept > 0) {
-          console.info(JSON.stringify({ level: "info", msg: "outbox sweep", ...report }));
+        if (report.remindersQueued + report.notificationsSwept + report.failures.length > 0) {
+          console.info(JSON.stringify({ level: "info", msg: "minutely", ...report }));
         }
+        if (report.failures.length > 0) throw new MaintenanceError(report.failures);
         return;
       }
       const work = runMaintenance(env);
