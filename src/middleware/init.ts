@@ -57,6 +57,7 @@ export function init(): MiddlewareHandler<AppEnv> {
       secret: config.JWT_SECRET,
       queue: c.env.NOTIFICATIONS as Queue<NotificationJob>,
       warn: (msg, fields) => logger.warn(msg, fields),
+      unsubscribeBaseUrl: config.API_PUBLIC_URL ?? new URL(c.req.url).origin,
     });
     c.set("services", {
       get http() {

@@ -14,7 +14,12 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's webhook, and
  * the dev checkout page's buttons. Their handlers read the form themselves.
  */
-const FORM_ROUTES = [/^\/v1\/webhooks\/instamojo\/?$/, /^\/dev\/instamojo\//];
+const FORM_ROUTES = [
+  /^\/v1\/webhooks\/instamojo\/?$/,
+  /^\/dev\/instamojo\//,
+  // RFC 8058: mail clients one-click unsubscribe with `List-Unsubscribe=One-Click` as a form.
+  /^\/v1\/unsubscribe\/?$/,
+];
 
 export function isFormContentType(contentType: string | undefined): boolean {
   return (
