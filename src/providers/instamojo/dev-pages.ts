@@ -8,7 +8,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../lib/context";
-import { escapeHtml } from "../../lib/email/templates";
+import { escapeHtml } from "../../lib/notifications/templates/email";
 import { AppError } from "../../lib/errors";
 import { paiseToRupees } from "./amount";
 import { DevInstamojoProvider, type DevPaymentRequest, devCheckoutPath } from "./dev";

@@ -6,7 +6,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../lib/context";
-import { escapeHtml } from "../../lib/email/templates";
+import { escapeHtml } from "../../lib/notifications/templates/email";
 import { AppError } from "../../lib/errors";
 import { type DevMeeting, DevZoomProvider } from "./dev";
 
