@@ -341,7 +341,13 @@ export async function cancelSession(ctx: ServiceContext, id: string) {
       after: auditSession(after),
     });
     const recipients = await activeStudents(tx, current.batchId);
-    await queueScheduleChange(tx, ctx, recipients, { kind: "cancelled" }, { placement, session: after });
+    await queueScheduleChange(
+      tx,
+      ctx,
+      recipients,
+      { kind: "cancelled" },
+      { placement, session: after },
+    );
     return { after, changed: true };
   });
   if (result.changed) await invalidateCoursePage(ctx, placement.courseSlug);
