@@ -348,10 +348,9 @@ function curlForEmailLink(link: string, apiBase: string): string | undefined {
 }
 
 /**
- * Passes wrangler's output through, and turns the line the development email channel logs when
- * the notifications consumer delivers an email (src/providers/messaging/dev.ts) into a readable
- * block with a ready-to-run curl per action link: the links themselves point at a front end that
- * does not run locally.
+ * Passes wrangler's output through, and turns the line the development email sender logs
+ * (src/lib/email/outbox.ts) into a readable block with a ready-to-run curl per action link:
+ * the links themselves point at a front end that does not run locally.
  */
 function relayWranglerOutput(stream: NodeJS.ReadableStream) {
   const apiBase = `http://127.0.0.1:${API_PORT}`;
@@ -361,9 +360,7 @@ function relayWranglerOutput(stream: NodeJS.ReadableStream) {
     if (start >= 0) {
       try {
         const parsed = JSON.parse(line.slice(start));
-        if (parsed?.msg === "email (dev)" && !parsed.replay && !parsed.simulatedFailure) {
-          email = parsed;
-        }
+        if (parsed?.msg === "email (dev outbox)") email = parsed;
       } catch {
         /* not one of ours */
       }
