@@ -365,7 +365,7 @@ describe("POST /v1/webhooks/instamojo", () => {
     expect(
       await count(
         s,
-        `SELECT count(*) AS n FROM notifications WHERE dedupe_key = '${notice?.dedupe_key}'`,
+        `SELECT count(*) AS n FROM notifications WHERE dedupe_key = '${notice?.dedupe_key}' AND to_address = {email}`,
       ),
     ).toBe(1);
     const refunds = (await fakeState(s)).forms.filter((f) => f.op === "create_refund");

@@ -317,7 +317,7 @@ describe("the scheduled reconciliation", () => {
     expect(
       await count(
         s,
-        `SELECT count(*) AS n FROM notifications WHERE dedupe_key = 'receipt:${paymentId}'`,
+        `SELECT count(*) AS n FROM notifications WHERE dedupe_key = 'receipt:${paymentId}' AND to_address = {email}`,
       ),
     ).toBe(1);
   });
