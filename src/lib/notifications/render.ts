@@ -3,8 +3,7 @@
  * admin's free text in an inbox thread; every other name is a template of the registry.
  */
 import type { Channel } from "../../db/schema";
-import { escapeHtml } from "../email/templates";
-import { renderTemplate } from "./templates";
+import { escapeHtml, renderTemplate } from "./templates";
 
 export type Rendered =
   | {
