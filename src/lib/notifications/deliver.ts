@@ -162,7 +162,7 @@ async function whyNotLeased(deps: DeliveryDeps, id: string): Promise<Decision> {
       .where(eq(notifications.id, id)),
   );
   // Rolled back, or already final: nothing to send.
-  if (!row || row.status !== "queued") return { kind: "ack" };
+  if (row?.status !== "queued") return { kind: "ack" };
   const wait = Math.max(row.dueIn, row.leasedFor, 1);
   await deps.requeue(id, Math.min(MAX_QUEUE_DELAY_SECONDS, wait));
   return { kind: "ack" };

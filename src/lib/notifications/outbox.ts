@@ -148,6 +148,16 @@ export class Outbox {
     return { ...req, secrets: { ...req.secrets, unsubscribeLink: link } };
   }
 
+  /**
+   * An outbox of its own for background work (`ctx.detached`): rows it adds are handed over only
+   * by its own `flush()`, after its own commit, never by the request's, which may run while the
+   * background transaction is still open (the consumer would find no row, and the row would wait
+   * for the sweep).
+   */
+  fork(): Outbox {
+    return new Outbox(this.opts);
+  }
+
   /** Queues a row again (an admin's retry of a failed notification), after the caller commits. */
   requeue(id: string, notBefore: Date = this.now()) {
     this.pending.push({ id, notBefore });

@@ -32,10 +32,11 @@ export async function issueEmailVerification(tx: Transaction, ctx: ServiceContex
 /**
  * Always answers the same way and in the same time: the lookup, token and email all happen
  * after the response, so neither the answer nor its timing reveals whether the account exists.
- * The request's own hand-over to the Queue has run by then, so this one flushes after its commit.
+ * Its notification goes through an outbox of its own, handed over after its own commit.
  */
 export async function forgotPassword(ctx: ServiceContext, email: string): Promise<void> {
   ctx.detached(async (db) => {
+    const outbox = ctx.outbox.fork();
     const queued = await runAs(db, SYSTEM, async (tx) => {
       const [user] = await tx.select().from(users).where(eq(users.email, email)).limit(1);
       if (user?.status !== "active") return false;
@@ -45,7 +46,7 @@ export async function forgotPassword(ctx: ServiceContext, email: string): Promis
         { ...ctx.audit, actorId: user.id, actorRole: user.role },
         { action: "auth.password_reset_requested", entityType: "user", entityId: user.id },
       );
-      await ctx.outbox.add(tx, {
+      await outbox.add(tx, {
         channel: "email",
         to: user.email,
         template: "password_reset",
@@ -56,7 +57,7 @@ export async function forgotPassword(ctx: ServiceContext, email: string): Promis
       });
       return true;
     });
-    if (queued) await ctx.outbox.flush(ctx.http);
+    if (queued) await outbox.flush(ctx.http);
   });
 }
 

@@ -22,9 +22,9 @@ export type PaymentsContext = Pick<
 
 /**
  * The same context for work that runs after the response on its own connection (`detached`):
- * the request's Pool closes with the response, so background work must never use it. The
- * request has handed its outbox to the Queue by then: background work that adds notifications
- * flushes the outbox itself after its commits.
+ * the request's Pool closes with the response, so background work must never use it. Its
+ * notifications go through an outbox of its own (`fork`), which it flushes after its commits:
+ * the request's hand-over may run while a background transaction is still open.
  */
 export function inBackground(ctx: PaymentsContext, db: PaymentsContext["db"]): PaymentsContext {
   return {
@@ -34,7 +34,7 @@ export function inBackground(ctx: PaymentsContext, db: PaymentsContext["db"]): P
     payments: ctx.payments,
     audit: ctx.audit,
     waitUntil: ctx.waitUntil,
-    outbox: ctx.outbox,
+    outbox: ctx.outbox.fork(),
     detached: ctx.detached,
   };
 }
