@@ -6,6 +6,7 @@ export {
   type ContactDetails,
   type ContactMatch,
   contactAddresses,
+  type FindOrCreateOptions,
   findOrCreateContact,
   lockContactAddresses,
   type MatchedBy,

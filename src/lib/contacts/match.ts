@@ -98,6 +98,15 @@ export async function lockContactAddresses(
   }
 }
 
+export interface FindOrCreateOptions {
+  /**
+   * false: the caller serialises otherwise (the import holds thousands of rows in one
+   * transaction, more advisory locks than Postgres' lock table takes). Concurrent creations
+   * still meet on the unique indexes (ON CONFLICT, then a fresh look).
+   */
+  lock?: boolean;
+}
+
 /**
  * Finds the person's contact or creates it, in the caller's transaction (which must be allowed
  * to write contacts: system or an admin), recording one activity and one audit row. Throws a
@@ -107,9 +116,10 @@ export async function findOrCreateContact(
   tx: Transaction,
   input: ContactDetails,
   audit: AuditMeta,
+  opts: FindOrCreateOptions = {},
 ): Promise<ContactMatch> {
   const addresses = contactAddresses(input);
-  await lockContactAddresses(tx, addresses);
+  if (opts.lock !== false) await lockContactAddresses(tx, addresses);
   // A contact inserted meanwhile without the locks (a lost ON CONFLICT race): look again.
   for (let attempt = 0; attempt < 3; attempt++) {
     const found = await matchOrInsert(tx, input, addresses, audit);
