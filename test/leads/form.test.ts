@@ -76,6 +76,27 @@ describe("POST /v1/leads", () => {
     expect(await contactByEmail(h, email)).toBeUndefined();
   });
 
+  it.for([
+    ["1x0000000000000000000000000000000AA", 202],
+    ["2x0000000000000000000000000000000AA", 400],
+  ] as const)(
+    "through Cloudflare's siteverify (the fake), secret %s → %i",
+    async ([secret, status], t) => {
+      const h = await Harness.init(t, {
+        env: {
+          TURNSTILE_PROVIDER: "cloudflare",
+          TURNSTILE_SECRET_KEY: secret,
+          TURNSTILE_BASE_URL: (testEnv as unknown as Record<string, string>)
+            .TEST_FAKE_TURNSTILE_URL,
+        } as never,
+      });
+      const email = freshLeadEmail();
+      const res = await postLead(h, { email });
+      expect(res.status, res.text).toBe(status);
+      expect(Boolean(await contactByEmail(h, email))).toBe(status === 202);
+    },
+  );
+
   it("Turnstile unreachable → 503 DEPENDENCY_UNAVAILABLE", async (t) => {
     const h = await Harness.init(t, {
       env: {

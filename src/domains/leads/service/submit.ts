@@ -4,7 +4,7 @@ import { findOrCreateContact } from "../../../lib/contacts";
 import { AppError, dependencyUnavailable } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { CreateLeadBody } from "../schemas";
-import { createTurnstileVerifier } from "../turnstile";
+import { turnstileFromConfig } from "../turnstile";
 
 export const LEAD_FORM_SOURCE = "website_lead_form";
 export const RECEIVED = { status: "received" as const };
@@ -14,9 +14,9 @@ export const RECEIVED = { status: "received" as const };
  * merged, so the form cannot be used to learn who is already known. Runs as `system`.
  */
 export async function submitLead(ctx: ServiceContext, input: CreateLeadBody) {
-  const verdict = await createTurnstileVerifier(ctx.config).verify({
+  const verdict = await turnstileFromConfig(ctx.config).verify({
     token: input.turnstileToken,
-    remoteIp: ctx.audit.ip,
+    remoteIp: ctx.audit.ip ?? undefined,
     idempotencyKey: ctx.idempotency?.key,
   });
   if (!verdict.ok) {
