@@ -10,6 +10,7 @@ import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { isCsvImport, registerLeadRoutes } from "./domains/leads";
 import { registerLiveRoutes } from "./domains/live";
+import { registerNotificationRoutes } from "./domains/notifications";
 import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
@@ -78,6 +79,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerCertificateRoutes(app);
   registerSessionRoutes(app);
   registerLeadRoutes(app);
+  registerNotificationRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
   // Likewise: the dev payments provider's checkout page, which posts the webhook to this app.
