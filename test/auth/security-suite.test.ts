@@ -202,6 +202,18 @@ const ENDPOINTS: Protected[] = [
   },
   { method: "POST", path: `/v1/admin/leads/${SOME_ID}/convert`, roles: ["admin", "super_admin"] },
   { method: "POST", path: "/v1/admin/leads/import", roles: ["admin", "super_admin"] },
+  // The outbox's admin views (merged from main without entries here).
+  { method: "GET", path: "/v1/admin/notifications", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: `/v1/admin/notifications/${SOME_ID}/retry`,
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "GET",
+    path: "/v1/admin/notifications/templates/account_invitation/preview",
+    roles: ["admin", "super_admin"],
+  },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -300,7 +312,8 @@ describe("security suite: every protected endpoint", () => {
           `${e.method} ${(e.path.split("?")[0] ?? "")
             .replace(`${SOME_ID}.pdf`, ":id")
             .replace(SOME_ID, ":id")
-            .replace("auth/ip:203.0.113.7", ":policy/:identity")}`,
+            .replace("auth/ip:203.0.113.7", ":policy/:identity")
+            .replace("templates/account_invitation/", "templates/:name/")}`,
       ),
     );
     const publicRoutes = new Set([
