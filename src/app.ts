@@ -8,6 +8,7 @@ import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerCertificateRoutes } from "./domains/certificates";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
+import { isCsvImport, registerLeadRoutes } from "./domains/leads";
 import { registerLiveRoutes } from "./domains/live";
 import { registerNotificationRoutes } from "./domains/notifications";
 import { registerPaymentRoutes } from "./domains/payments";
@@ -53,7 +54,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", init());
   app.use("*", bodyLimitFromConfig());
-  app.use("*", requireJson());
+  // JSON only, except the leads import, whose body is a CSV file.
+  const json = requireJson();
+  app.use("*", (c, next) =>
+    isCsvImport(c.req.method, c.req.path, c.req.header("Content-Type")) ? next() : json(c, next),
+  );
   // After the body limit: per-account and per-session counters read the (size-checked) body.
   registerAuthLimits(app);
   app.use("/v1/admin-requests/verify", rateLimit("strict", { analytics: analyticsFromConfig }));
@@ -73,6 +78,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerPaymentRoutes(app);
   registerCertificateRoutes(app);
   registerSessionRoutes(app);
+  registerLeadRoutes(app);
   registerNotificationRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);

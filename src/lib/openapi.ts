@@ -30,7 +30,7 @@ const descriptions: Record<number, string> = {
   410: "Gone (e.g. a revoked certificate's credential)",
   413: "Request body too large",
   415: "Unsupported content type",
-  422: "The Idempotency-Key was used for a different request",
+  422: "Cannot be carried out as it stands (UNPROCESSABLE), or the Idempotency-Key was used for a different request",
   429: "Rate limited",
   500: "Server fault",
   502: "An upstream provider failed",

@@ -25,6 +25,7 @@ import { describe, expect, it } from "vitest";
 import { formatCertificateCode, newCertificateCode } from "../../src/lib/certificates/code";
 import { hashPassword } from "../../src/lib/password";
 import { generateOpaqueToken, hashToken } from "../../src/lib/tokens";
+import { TURNSTILE_DUMMY_TOKEN } from "../../src/providers/turnstile";
 import { insertBatch, insertCourse } from "../support/catalogue";
 import { adminQuery } from "../support/database";
 import {
@@ -257,6 +258,53 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await learningFixtures(h, students)),
     ...(await paymentFixtures(h, students)),
     ...(await certificateFixtures(h)),
+    ...(await leadFixtures(h)),
+  };
+}
+
+/**
+ * Leads to read, move and convert (several: a run converts or loses some), an admin to assign
+ * them to, and what the public form needs to get past Turnstile: the dev provider's token.
+ */
+async function leadFixtures(h: Harness): Promise<Hints> {
+  const emails = Array.from({ length: 6 }, () => `lead-${crypto.randomUUID()}@example.in`);
+  const rows = await adminQuery<{ id: string }>(
+    `INSERT INTO contacts (name, email, lead_status, source)
+     SELECT 'Fuzz Lead', e, 'new', 'website' FROM unnest($1::text[]) AS e RETURNING id`,
+    [emails],
+    h.database,
+  );
+  const [assignee] = await mintUsers(h, "admin", 1);
+  const ids = fc.constantFrom(...rows.map((r) => r.id));
+  // Invitations of accounts made from leads (one per token: accepting one uses it up).
+  const invitations = Array.from({ length: 4 }, () => generateOpaqueToken());
+  await adminQuery(
+    `WITH u AS (
+       INSERT INTO users (email, password_hash, full_name, role)
+       SELECT 'invited-' || gen_random_uuid() || '@example.in', $2, 'Fuzz Invitee', 'student'
+         FROM unnest($1::text[])
+       RETURNING id
+     )
+     INSERT INTO one_time_tokens (user_id, purpose, token_hash, expires_at)
+     SELECT u.id, 'account_invitation', t.h, now() + interval '7 days'
+       FROM (SELECT id, row_number() OVER () AS n FROM u) AS u
+       JOIN (SELECT h, row_number() OVER () AS n FROM unnest($1::text[]) AS h) AS t USING (n)`,
+    [await Promise.all(invitations.map(hashToken)), await passwordHash],
+    h.database,
+  );
+  return {
+    "acceptInvitation:token": fc.constantFrom(...invitations),
+    "listLeads:from": fc.constantFrom("2026-03-01", "2026-03-01T00:00:00+05:30"),
+    "listLeads:to": fc.constantFrom("2099-01-01", "2099-01-01T00:00:00Z"),
+    "createLead:turnstileToken": fc.constant(TURNSTILE_DUMMY_TOKEN),
+    "createLead:phone": fc.integer({ min: 9_800_000_000, max: 9_899_999_999 }).map(String),
+    "createLead:email": freshEmail,
+    "getLead:id": ids,
+    "updateLead:id": ids,
+    "updateLead:status": fc.constant("lost"),
+    "updateLead:lostReason": fc.constant("Chose another institute"),
+    "updateLead:assigneeId": fc.constant(assignee?.id ?? null),
+    "convertLead:id": ids,
   };
 }
 

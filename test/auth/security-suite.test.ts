@@ -191,6 +191,29 @@ const ENDPOINTS: Protected[] = [
   },
   { method: "POST", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
   { method: "DELETE", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
+  // Leads: the admins' pipeline (the public form is POST /v1/leads).
+  { method: "GET", path: "/v1/admin/leads", roles: ["admin", "super_admin"] },
+  { method: "GET", path: `/v1/admin/leads/${SOME_ID}`, roles: ["admin", "super_admin"] },
+  {
+    method: "PATCH",
+    path: `/v1/admin/leads/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { status: "contacted" },
+  },
+  { method: "POST", path: `/v1/admin/leads/${SOME_ID}/convert`, roles: ["admin", "super_admin"] },
+  { method: "POST", path: "/v1/admin/leads/import", roles: ["admin", "super_admin"] },
+  // The outbox's admin views (merged from main without entries here).
+  { method: "GET", path: "/v1/admin/notifications", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: `/v1/admin/notifications/${SOME_ID}/retry`,
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "GET",
+    path: "/v1/admin/notifications/templates/account_invitation/preview",
+    roles: ["admin", "super_admin"],
+  },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -289,7 +312,8 @@ describe("security suite: every protected endpoint", () => {
           `${e.method} ${(e.path.split("?")[0] ?? "")
             .replace(`${SOME_ID}.pdf`, ":id")
             .replace(SOME_ID, ":id")
-            .replace("auth/ip:203.0.113.7", ":policy/:identity")}`,
+            .replace("auth/ip:203.0.113.7", ":policy/:identity")
+            .replace("templates/account_invitation/", "templates/:name/")}`,
       ),
     );
     const publicRoutes = new Set([
@@ -305,6 +329,9 @@ describe("security suite: every protected endpoint", () => {
       "POST /v1/auth/password/forgot",
       "POST /v1/auth/password/reset",
       "POST /v1/auth/email/verify",
+      "POST /v1/auth/accept-invitation",
+      // The website's lead form: Turnstile and the strict limit guard it (test/leads).
+      "POST /v1/leads",
       "POST /v1/admin-requests/verify",
       "GET /v1/courses",
       "GET /v1/courses/:slug",

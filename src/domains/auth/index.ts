@@ -3,6 +3,7 @@ import type { AppEnv } from "../../lib/context";
 import { requireAuth } from "../../middleware/auth";
 import { FEED_PATH } from "../sessions/public";
 import { changePasswordLimit } from "./limits";
+import * as acceptInvitation from "./routes/accept-invitation";
 import * as changePassword from "./routes/change-password";
 import * as forgotPassword from "./routes/forgot-password";
 import * as getMe from "./routes/get-me";
@@ -21,6 +22,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
   for (const r of [signup, login, refresh, logout, forgotPassword, resetPassword, verifyEmail]) {
     r.register(app);
   }
+  // Rate-limited like reset-password: limits.ts gives unlisted /v1/auth/* paths `recovery`.
+  acceptInvitation.register(app);
   // In Hono "/v1/me/*" also matches "/v1/me": one registration, one principal check.
   // (The limits of /v1/auth/* are in limits.ts, registered by the app before the body parsers.)
   // Except the calendar feed: calendar apps send no headers, its token is in the URL.
