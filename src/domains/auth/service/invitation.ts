@@ -6,7 +6,7 @@ import { eq, sql } from "drizzle-orm";
 import { users } from "../../../db/schema";
 import { runAs, SYSTEM, type Transaction } from "../../../db/transaction";
 import { type AuditMeta, recordAudit } from "../../../lib/audit";
-import { actionLink } from "../../../lib/email";
+import { actionLink } from "../../../lib/notifications/links";
 import type { Outbox } from "../../../lib/notifications/outbox";
 import { ARGON2ID_PARAMS, hashPassword } from "../../../lib/password";
 import type { ServiceContext } from "../../../lib/service-context";
