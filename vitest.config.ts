@@ -53,6 +53,11 @@ export default defineConfig({
             use: "sig",
           }),
           CERT_SUBJECT_SALT: "test-cert-subject-salt-0123456789",
+          // Messaging: test/support/node/fake-{whatsapp,twilio,turnstile}.ts; the fake Resend is
+          // TEST_FAKE_EMAIL_URL. Adapter tests pass these as each adapter's baseUrl.
+          TEST_FAKE_WHATSAPP_URL: inject("fakeWhatsAppUrl"),
+          TEST_FAKE_TWILIO_URL: inject("fakeTwilioUrl"),
+          TEST_FAKE_TURNSTILE_URL: inject("fakeTurnstileUrl"),
           TEST_BLACKHOLE_PORT: String(inject("blackholePort")),
           TEST_CLOSED_PORT: String(inject("closedPort")),
           TEST_OPENAPI_VALIDATOR_URL: inject("openApiValidatorUrl"),

@@ -24,6 +24,9 @@ import { startBlackhole, unusedPort } from "./support/node/blackhole.ts";
 import { startFakeEmail } from "./support/node/fake-email.ts";
 import { startFakeInstamojo } from "./support/node/fake-instamojo.ts";
 import { startFakeSentry } from "./support/node/fake-sentry.ts";
+import { startFakeTurnstile } from "./support/node/fake-turnstile.ts";
+import { startFakeTwilio } from "./support/node/fake-twilio.ts";
+import { startFakeWhatsApp } from "./support/node/fake-whatsapp.ts";
 import { startFakeZoom } from "./support/node/fake-zoom.ts";
 import { startOpenApiValidator } from "./support/node/openapi-validator.ts";
 
@@ -42,6 +45,9 @@ declare module "vitest" {
     fakeEmailUrl: string;
     fakeZoomUrl: string;
     fakeInstamojoUrl: string;
+    fakeWhatsAppUrl: string;
+    fakeTwilioUrl: string;
+    fakeTurnstileUrl: string;
     blackholePort: number;
     closedPort: number;
     openApiValidatorUrl: string;
@@ -101,6 +107,9 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   const email = await startFakeEmail();
   const zoom = await startFakeZoom();
   const instamojo = await startFakeInstamojo();
+  const whatsapp = await startFakeWhatsApp();
+  const twilio = await startFakeTwilio();
+  const turnstile = await startFakeTurnstile();
 
   project.provide("pgAdminUrl", admin("postgres"));
   project.provide("pgTemplateDb", TEMPLATE_DB);
@@ -112,6 +121,9 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
   project.provide("fakeEmailUrl", email.url);
   project.provide("fakeZoomUrl", zoom.url);
   project.provide("fakeInstamojoUrl", instamojo.url);
+  project.provide("fakeWhatsAppUrl", whatsapp.url);
+  project.provide("fakeTwilioUrl", twilio.url);
+  project.provide("fakeTurnstileUrl", turnstile.url);
   project.provide("blackholePort", blackhole.port);
   project.provide("closedPort", await unusedPort());
   project.provide("openApiValidatorUrl", validator.url);
@@ -128,6 +140,9 @@ async function prepare(project: TestProject, adminBase: string, stopDatabase: ()
       email.close(),
       zoom.close(),
       instamojo.close(),
+      whatsapp.close(),
+      twilio.close(),
+      turnstile.close(),
     ]);
     assertTestDatabaseName(TEMPLATE_DB);
     await adminStatement(

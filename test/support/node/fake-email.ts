@@ -3,6 +3,13 @@
  * 401 missing key, 403 wrong key, 400/422 for bad bodies, idempotency keys honoured. Tests read
  * accepted messages back with `GET /__messages?to=`. Magic recipients force failures:
  * `fail-500@…` → 500, `rate-429@…` → 429, `slow@…` → answers after 3 s (timeouts).
+ *
+ * Idempotency as Resend documents it: the same key and body again → the original answer, and
+ * the message is not delivered (listed) twice, its `attempts` counting the requests; the same
+ * key with another body → 409 invalid_idempotent_request; while the first request with a key
+ * is still being answered (`slow@…`) → 409 concurrent_idempotent_requests.
+ * Test control (not Resend): `POST /__faults {to, failures}` makes the next `failures` sends
+ * to `to` answer 503 application_error, then sends succeed again.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -26,6 +33,8 @@ export interface ReceivedEmail {
   tags?: { name: string; value: string }[];
   idempotencyKey?: string;
   receivedAt: number;
+  /** Requests that got this message's answer: 1, plus each idempotent replay. */
+  attempts: number;
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
@@ -110,6 +119,8 @@ function invalidBody(body: Record<string, unknown>): [number, string, string] | 
 export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeEmail> {
   const messages: ReceivedEmail[] = [];
   const idempotent = new Map<string, { body: string; id: string }>();
+  const inFlight = new Set<string>();
+  const faults = new Map<string, number>();
 
   async function send(req: IncomingMessage, res: ServerResponse) {
     const auth = req.headers.authorization;
@@ -148,6 +159,11 @@ export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeE
     }
 
     const to = (Array.isArray(fields.to) ? fields.to : [fields.to]).map(String);
+    const faulty = to.find((a) => (faults.get(a.toLowerCase()) ?? 0) > 0);
+    if (faulty !== undefined) {
+      faults.set(faulty.toLowerCase(), (faults.get(faulty.toLowerCase()) ?? 1) - 1);
+      return fail(res, 503, "application_error", "The service is temporarily unavailable.");
+    }
     if (to.some((a) => a.startsWith("fail-500@"))) {
       return fail(res, 500, "application_error", "An unexpected error occurred.");
     }
@@ -160,8 +176,21 @@ export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeE
         { "retry-after": "1", "ratelimit-limit": "2", "ratelimit-remaining": "0" },
       );
     }
+    if (idempotencyKey !== undefined && inFlight.has(idempotencyKey)) {
+      return fail(
+        res,
+        409,
+        "concurrent_idempotent_requests",
+        "Same idempotency key used while original request is still in progress.",
+      );
+    }
     if (to.some((a) => a.startsWith("slow@"))) {
-      await new Promise((r) => setTimeout(r, 3_000));
+      if (idempotencyKey !== undefined) inFlight.add(idempotencyKey);
+      try {
+        await new Promise((r) => setTimeout(r, 3_000));
+      } finally {
+        if (idempotencyKey !== undefined) inFlight.delete(idempotencyKey);
+      }
       if (res.destroyed) return;
     }
 
@@ -175,7 +204,11 @@ export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeE
           "Same idempotency key used with a different request payload.",
         );
       }
-      if (seen) return reply(res, 200, { id: seen.id });
+      if (seen) {
+        const original = messages.find((m) => m.id === seen.id);
+        if (original) original.attempts++;
+        return reply(res, 200, { id: seen.id });
+      }
     }
     const id = randomUUID();
     if (idempotencyKey !== undefined) idempotent.set(idempotencyKey, { body: raw, id });
@@ -189,6 +222,7 @@ export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeE
       tags: Array.isArray(fields.tags) ? (fields.tags as ReceivedEmail["tags"]) : undefined,
       idempotencyKey,
       receivedAt: Date.now(),
+      attempts: 1,
     });
     return reply(res, 200, { id });
   }
@@ -197,6 +231,17 @@ export async function startFakeEmail(apiKey = FAKE_EMAIL_API_KEY): Promise<FakeE
     const url = new URL(req.url ?? "/", "http://fake-email");
     if (req.method === "POST" && url.pathname === "/emails") {
       send(req, res).catch(() => fail(res, 500, "internal_server_error", "fake failed"));
+      return;
+    }
+    if (req.method === "POST" && url.pathname === "/__faults") {
+      readBody(req)
+        .then((raw) => {
+          const { to, failures } = JSON.parse(raw) as { to?: unknown; failures?: unknown };
+          if (typeof to !== "string" || !Number.isInteger(failures)) throw new Error("shape");
+          faults.set(to.toLowerCase(), failures as number);
+          res.writeHead(204).end();
+        })
+        .catch(() => fail(res, 400, "validation_error", "expected {to, failures}"));
       return;
     }
     if (req.method === "GET" && url.pathname === "/__messages") {
