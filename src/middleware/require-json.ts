@@ -11,10 +11,14 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's webhook, and
- * the dev checkout page's buttons. Their handlers read the form themselves.
+ * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's and Twilio's
+ * webhooks, and the dev checkout page's buttons. Their handlers read the form themselves.
  */
-const FORM_ROUTES = [/^\/v1\/webhooks\/instamojo\/?$/, /^\/dev\/instamojo\//];
+const FORM_ROUTES = [
+  /^\/v1\/webhooks\/instamojo\/?$/,
+  /^\/v1\/webhooks\/twilio\/sms\/?$/,
+  /^\/dev\/instamojo\//,
+];
 
 export function isFormContentType(contentType: string | undefined): boolean {
   return (

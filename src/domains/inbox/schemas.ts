@@ -167,7 +167,8 @@ export const SentMessageSchema = z
       id: z.uuid(),
       status: z.literal("queued"),
       notBefore: z.iso.datetime().openapi({
-        description: "When it may go out: now, or 09:00 IST for a marketing template in quiet hours",
+        description:
+          "When it may go out: now, or 09:00 IST for a marketing template in quiet hours",
       }),
       transactional: z.boolean(),
     }),
@@ -177,7 +178,7 @@ export type SentMessageView = z.infer<typeof SentMessageSchema>;
 
 export const SearchQuery = z.object({
   q: text({ max: 200 }).openapi({
-    description: "Web-search syntax (words, \"quoted phrases\", OR, -excluded), English stemming",
+    description: 'Web-search syntax (words, "quoted phrases", OR, -excluded), English stemming',
   }),
   limit: z.coerce.number().int().min(1).max(50).default(20).openapi({
     description: "At most 50: results are the best matches, not a pageable list",

@@ -137,9 +137,7 @@ export async function openConversation(
         await tx
           .select({ id: conversations.id })
           .from(conversations)
-          .where(
-            and(eq(conversations.channel, input.channel), eq(conversations.address, address)),
-          )
+          .where(and(eq(conversations.channel, input.channel), eq(conversations.address, address)))
           .limit(1)
       )[0]?.id;
     if (!id) throw new Error("conversation upsert returned no row");
@@ -151,7 +149,10 @@ export async function openConversation(
         after: { contactId: contact.id, channel: input.channel },
       });
     }
-    return { created: Boolean(inserted), conversation: toConversation(await readConversation(tx, id)) };
+    return {
+      created: Boolean(inserted),
+      conversation: toConversation(await readConversation(tx, id)),
+    };
   });
 }
 
@@ -193,10 +194,7 @@ export async function updateConversation(
       set.snoozedUntil = input.snoozedUntil ? new Date(input.snoozedUntil) : null;
     }
     if (input.assigneeId !== undefined) set.assigneeId = input.assigneeId;
-    await tx
-      .update(conversations)
-      .set(set)
-      .where(eq(conversations.id, id));
+    await tx.update(conversations).set(set).where(eq(conversations.id, id));
     const after = await readConversation(tx, id);
     await recordAudit(tx, ctx.audit, {
       action: "conversation.update",

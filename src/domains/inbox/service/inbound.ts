@@ -133,7 +133,10 @@ export interface InboundOutcome {
  * first time), which becomes unread, unarchived and unsnoozed; the WhatsApp window reopens
  * from the message's time. STOP/START change the suppression list and consent.
  */
-export async function recordInbound(tx: Transaction, input: InboundMessage): Promise<InboundOutcome> {
+export async function recordInbound(
+  tx: Transaction,
+  input: InboundMessage,
+): Promise<InboundOutcome> {
   if (!E164.test(input.from)) throw new Error("recordInbound: `from` must be E.164");
   const at = sql`least(${(input.at ?? new Date()).toISOString()}::timestamptz, now())`;
   const thread = await threadFor(tx, input);
@@ -263,10 +266,7 @@ async function touchContact(
   data: Record<string, unknown>,
 ) {
   await tx.insert(contactActivities).values({ contactId, kind, data });
-  await tx
-    .update(contacts)
-    .set({ lastActivityAt: sql`now()` })
-    .where(eq(contacts.id, contactId));
+  await tx.update(contacts).set({ lastActivityAt: sql`now()` }).where(eq(contacts.id, contactId));
 }
 
 /** The outbound message a provider id names: on the message itself, or on its notification. */
@@ -363,10 +363,15 @@ export async function applyBounce(tx: Transaction, input: BounceUpdate): Promise
       .where(eq(contacts.email, address))
       .limit(1);
     if (contact) {
-      await touchContact(tx, contact.id, `email.${input.kind === "complaint" ? "complained" : "bounced"}`, {
-        address,
-        providerMessageId: input.providerMessageId,
-      });
+      await touchContact(
+        tx,
+        contact.id,
+        `email.${input.kind === "complaint" ? "complained" : "bounced"}`,
+        {
+          address,
+          providerMessageId: input.providerMessageId,
+        },
+      );
     }
   }
 }

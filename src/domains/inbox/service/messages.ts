@@ -80,7 +80,11 @@ export async function sendMessage(
   const outcome = await runAs(ctx.db, ctx.actor, async (tx): Promise<Outcome> => {
     const thread = await readConversation(tx, conversationId, { lock: true });
     const isText = "text" in input;
-    if (isText && thread.channel === "whatsapp" && !whatsappWindowOpen(thread.lastInboundAt, now())) {
+    if (
+      isText &&
+      thread.channel === "whatsapp" &&
+      !whatsappWindowOpen(thread.lastInboundAt, now())
+    ) {
       throw whatsappWindowClosed();
     }
     if (isText && input.subject !== undefined && thread.channel !== "email") {

@@ -46,7 +46,10 @@ interface HitRow extends Record<string, unknown> {
   headline: string;
 }
 
-export async function searchMessages(ctx: ServiceContext, input: SearchQuery): Promise<SearchHit[]> {
+export async function searchMessages(
+  ctx: ServiceContext,
+  input: SearchQuery,
+): Promise<SearchHit[]> {
   const rows = await runAs(ctx.http, ctx.actor, async (q) =>
     q.execute<HitRow>(sql`
       with query as (select websearch_to_tsquery('english', ${input.q}) as tsq),
