@@ -169,7 +169,8 @@ export async function recordInbound(
     .set({
       unreadCount: sql`${conversations.unreadCount} + 1`,
       lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at})`,
-      lastMessagePreview: sql`case when ${at} >= ${conversations.lastMessageAt}
+      lastMessagePreview: sql`case
+        when ${at} >= ${conversations.lastMessageAt} or ${conversations.lastMessagePreview} is null
         then ${previewOf(body)} else ${conversations.lastMessagePreview} end`,
       lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at})`,
       archived: false,

@@ -10,10 +10,12 @@ import { runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
 import { AppError, notFound, validationFailed } from "../../../lib/errors";
 import { whatsappWindowOpen } from "../../../lib/notifications/ist";
+import type { NotificationRequest } from "../../../lib/notifications/outbox";
 import { keysetPage, listScope } from "../../../lib/pagination";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { SendMessageBody, SentMessageView } from "../schemas";
 import { readConversation } from "./conversations";
+import { recordRefusal, suppressionReason } from "./suppression";
 import { REPLY_TEMPLATE, splitVariables, templateInfo, templateSummary } from "./templates";
 import { type MessageRow, messageColumns, previewOf, toMessage } from "./views";
 
@@ -114,7 +116,7 @@ export async function sendMessage(
       .returning({ id: messages.id });
     if (!message) throw new Error("message insert returned no row");
 
-    const queued = await ctx.outbox.add(tx, {
+    const request: NotificationRequest = {
       channel: thread.channel,
       to: thread.address,
       template,
@@ -124,7 +126,11 @@ export async function sendMessage(
       contactId: thread.contact.id,
       userId: thread.contact.userId,
       messageId: message.id,
-    });
+    };
+    const refusedFor = await suppressionReason(tx, thread.channel, thread.address, transactional);
+    const queued = refusedFor
+      ? await recordRefusal(tx, request, refusedFor)
+      : await ctx.outbox.add(tx, request);
 
     const activity = {
       conversationId,
