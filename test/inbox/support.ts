@@ -305,3 +305,17 @@ export async function rowCounts(h: Harness, conversationId: string, address: str
   ).rows;
   return row;
 }
+
+/** A valid `lead_follow_up` (marketing: quiet hours apply; `unsubscribeLink` is a secret). */
+export const LEAD_FOLLOW_UP = {
+  template: {
+    name: "lead_follow_up",
+    variables: {
+      name: "Neha Joshi",
+      courseTitle: "UPSC Prelims 2027 Foundation",
+      counsellorName: "Rohan Gupta",
+      link: "https://learn.example.in/courses/upsc-prelims-2027",
+      unsubscribeLink: "https://learn.example.in/unsubscribe?token=Qm3Tx7Vb2Lc9Nw5Kp8Rd",
+    },
+  },
+};

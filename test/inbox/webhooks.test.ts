@@ -24,6 +24,7 @@ import {
   inboundText,
   inboxHarness,
   insertContact,
+  LEAD_FOLLOW_UP,
   openThread,
   postResend,
   postTwilio,
@@ -477,10 +478,8 @@ describe("STOP and START", () => {
         .where(eq(messages.notificationId, refusal?.id ?? ""));
       expect(failed).toMatchObject({ status: "failed", direction: "outbound" });
       // A template is refused too: STOP stops everything.
-      const template = await reply(h, admin, id, {
-        template: { name: "lead_follow_up", variables: { name: "A" } },
-      });
-      expect(template.status).toBe(409);
+      const template = await reply(h, admin, id, LEAD_FOLLOW_UP);
+      expect(template.status, JSON.stringify(template.body)).toBe(409);
 
       expect((await inbound("START")).status).toBe(200);
       expect(

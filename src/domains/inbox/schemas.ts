@@ -136,10 +136,12 @@ const TEMPLATE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const TemplateVariables = z
   .record(
     z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/),
-    z.union([text({ min: 0, max: 2000 }), z.number(), z.boolean()]),
+    z.union([text({ min: 0, max: 2000 }), z.number(), z.boolean(), z.null()]),
   )
   .refine((v) => Object.keys(v).length <= 30, "At most 30 variables")
-  .openapi({ description: "The template's variables by name (strings, numbers or booleans)" });
+  .openapi({
+    description: "The template's variables by name, checked against the template's own schema",
+  });
 
 export const SendMessageBody = z
   .union([

@@ -16,7 +16,7 @@ import type { ServiceContext } from "../../../lib/service-context";
 import type { SendMessageBody, SentMessageView } from "../schemas";
 import { readConversation } from "./conversations";
 import { recordRefusal, suppressionReason } from "./suppression";
-import { REPLY_TEMPLATE, splitVariables, templateInfo, templateSummary } from "./templates";
+import { prepareTemplate, REPLY_TEMPLATE } from "./templates";
 import { type MessageRow, messageColumns, previewOf, toMessage } from "./views";
 
 export async function listMessages(
@@ -93,23 +93,25 @@ export async function sendMessage(
       throw validationFailed([{ path: "subject", message: "Only an email has a subject" }]);
     }
     const template = isText ? REPLY_TEMPLATE : input.template.name;
-    const info = templateInfo(template);
-    const { safe, secrets } = isText
+    const prepared = isText
       ? {
+          transactional: true,
           safe: { text: input.text, ...(input.subject ? { subject: input.subject } : {}) },
           secrets: {},
+          body: input.text,
+          params: null,
         }
-      : splitVariables(info, input.template.variables);
-    const transactional = isText ? true : info.transactional;
+      : prepareTemplate(template, thread.channel, input.template.variables);
+    const { safe, secrets, transactional } = prepared;
 
     const [message] = await tx
       .insert(messages)
       .values({
         conversationId,
         direction: "outbound",
-        body: isText ? input.text : templateSummary(template, safe),
+        body: prepared.body,
         template: isText ? null : template,
-        templateParams: isText ? null : Object.values(safe).map(String),
+        templateParams: prepared.params,
         status: "queued",
         sentBy: ctx.actor.userId,
       })

@@ -25,9 +25,7 @@ export async function suppressionReason(
       and(
         eq(suppressions.channel, channel),
         eq(suppressions.address, to),
-        transactional
-          ? eq(suppressions.scope, "all")
-          : or(eq(suppressions.scope, "all"), eq(suppressions.scope, "marketing")),
+        transactional ? eq(suppressions.scope, "all") : undefined,
       ),
     )
     .limit(1);

@@ -1,46 +1,77 @@
 /**
- * What the inbox needs to know of a notification template before the registry
- * (src/lib/notifications/templates, another branch) is on main: whether it is transactional
- * and which variables are secrets. MERGE NOTE: replace `templateInfo` with the registry's
- * `getTemplate(name)` (and validate `variables` with its schema; unknown names become 400), and
- * add `conversation_reply` ({ text, subject? }, transactional) to the registry.
+ * Named templates in a reply, through the notification templates registry: the name must be
+ * one of it (400 otherwise), the variables must pass its schema for the thread's channel (400
+ * with the issues), and its own `transactional` flag decides quiet hours. Secret variables
+ * (links with tokens) go to the outbox sealed and never into the message row: the thread's copy
+ * is rendered with them masked.
+ *
+ * MERGE NOTE: free-text replies use `conversation_reply` ({ text, subject? }, transactional),
+ * which the registry does not define yet; the outbox consumer needs it to render them.
  */
-export interface TemplateInfo {
-  transactional: boolean;
-  /** Sealed at rest by the outbox, never stored on the message or echoed back. */
-  secretVariables: readonly string[];
-}
+
+import type { Channel } from "../../../db/schema";
+import { type FieldError, validationFailed } from "../../../lib/errors";
+import { getTemplate, renderTemplate } from "../../../lib/notifications/templates";
 
 /** An admin's free-text reply on a thread: variables `{ text, subject? }`. */
 export const REPLY_TEMPLATE = "conversation_reply";
 
-const KNOWN: Record<string, TemplateInfo> = {
-  [REPLY_TEMPLATE]: { transactional: true, secretVariables: [] },
-  lead_follow_up: { transactional: false, secretVariables: ["unsubscribeLink"] },
-};
+const MASK = "https://example.invalid/redacted";
 
-/** Unknown names count as marketing: quiet hours and unsubscribes apply (the safe side). */
-export function templateInfo(name: string): TemplateInfo {
-  return KNOWN[name] ?? { transactional: false, secretVariables: [] };
+export interface PreparedTemplate {
+  transactional: boolean;
+  /** Stored on the notification and shown to admins. */
+  safe: Record<string, unknown>;
+  /** Sealed by the outbox. */
+  secrets: Record<string, unknown>;
+  /** The thread's copy: what the person will read, secrets masked. */
+  body: string;
+  /** WhatsApp: the approved template's parameters (secrets masked). */
+  params: string[] | null;
 }
 
-/** Splits an admin's variables into what may be stored and shown, and the secrets. */
-export function splitVariables(
-  info: TemplateInfo,
+export function prepareTemplate(
+  name: string,
+  channel: Channel,
   variables: Record<string, unknown>,
-): { safe: Record<string, unknown>; secrets: Record<string, unknown> } {
+): PreparedTemplate {
+  const def = getTemplate(name);
+  if (!def) {
+    throw validationFailed([{ path: "template.name", message: `No template named ${name}` }]);
+  }
+  const checked = renderTemplate(name, channel, variables);
+  if (!checked.ok) {
+    const errors: FieldError[] =
+      checked.error === "unsupported_channel"
+        ? [{ path: "template.name", message: `${name} cannot be sent by ${channel}` }]
+        : checked.issues.map((i) => ({
+            path: ["template", "variables", ...i.path].join("."),
+            message: i.message,
+          }));
+    throw validationFailed(errors);
+  }
+  const secretNames = def.secretVariables as readonly string[];
   const safe: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
+  const masked: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(variables)) {
-    (info.secretVariables.includes(k) ? secrets : safe)[k] = v;
+    const secret = secretNames.includes(k);
+    (secret ? secrets : safe)[k] = v;
+    masked[k] = secret ? MASK : v;
   }
-  return { safe, secrets };
-}
-
-/** The thread's record of a template message (searchable; the rendering is the consumer's). */
-export function templateSummary(name: string, safe: Record<string, unknown>): string {
-  const values = Object.entries(safe)
-    .map(([k, v]) => `${k}: ${String(v)}`)
-    .join("; ");
-  return `[${name}]${values ? ` ${values}` : ""}`.slice(0, 4000);
+  const shown = renderTemplate(name, channel, masked);
+  let body = `[${name}]`;
+  let params: string[] | null = null;
+  if (shown.ok) {
+    const r = shown.rendered;
+    if ("preview" in r) {
+      body = r.preview;
+      params = r.params;
+    } else if ("subject" in r) {
+      body = `${r.subject}\n\n${r.text}`;
+    } else {
+      body = r.text;
+    }
+  }
+  return { transactional: def.transactional, safe, secrets, body: body.slice(0, 8000), params };
 }
