@@ -9,8 +9,8 @@ import { contacts, conversations, messages, notifications } from "../../src/db/s
 import { signSvix } from "../../src/providers/resend";
 import { signTwilio } from "../../src/providers/twilio";
 import { signWhatsApp } from "../../src/providers/whatsapp";
-import { Harness, type TestResponse } from "../support/harness";
 import type { TestBindings } from "../support/env";
+import { Harness, type TestResponse } from "../support/harness";
 import type { TestUser } from "../support/identity";
 
 export const WEBHOOK_SECRETS = {
@@ -78,7 +78,11 @@ export function whatsappEnvelope(value: Record<string, unknown>) {
   };
 }
 
-export function inboundText(from: string, text: string, opts: { id?: string; at?: Date; name?: string } = {}) {
+export function inboundText(
+  from: string,
+  text: string,
+  opts: { id?: string; at?: Date; name?: string } = {},
+) {
   const waId = from.replace(/^\+/, "");
   return whatsappEnvelope({
     contacts: [{ profile: { name: opts.name ?? "Asha Verma" }, wa_id: waId }],
@@ -281,10 +285,7 @@ export async function threadByAddress(h: Harness, channel: string, address: stri
     .select()
     .from(conversations)
     .where(
-      and(
-        eq(conversations.channel, channel as "whatsapp"),
-        eq(conversations.address, address),
-      ),
+      and(eq(conversations.channel, channel as "whatsapp"), eq(conversations.address, address)),
     );
   return row;
 }

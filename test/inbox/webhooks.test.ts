@@ -54,7 +54,10 @@ describe("POST /v1/webhooks/whatsapp", () => {
     const h = await inboxHarness(t);
     const admin = await h.asAdmin();
     const phone = freshPhone();
-    const res = await postWhatsApp(h, inboundText(phone, "Is the JEE batch still open?", { name: "Meera Pillai" }));
+    const res = await postWhatsApp(
+      h,
+      inboundText(phone, "Is the JEE batch still open?", { name: "Meera Pillai" }),
+    );
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ outcome: "applied", received: 1, duplicates: 0 });
 
@@ -134,7 +137,8 @@ describe("POST /v1/webhooks/whatsapp", () => {
     ["not sha256=<hex>", async () => "sha1=abcdef"],
     [
       "over another body",
-      (raw) => signWhatsApp(raw.replace("Tampered", "Original"), WEBHOOK_SECRETS.WHATSAPP_APP_SECRET),
+      (raw) =>
+        signWhatsApp(raw.replace("Tampered", "Original"), WEBHOOK_SECRETS.WHATSAPP_APP_SECRET),
     ],
   ];
   it.for(signatureCases)("signature %s → 401, nothing recorded", async ([, sign], t) => {
@@ -313,7 +317,10 @@ describe("POST /v1/webhooks/resend", () => {
     const admin = await h.asAdmin();
     const contact = await insertContact(h, { email: freshEmail() });
     const thread = await openThread(h, admin, contact.id, "email");
-    const sent = await reply(h, admin, thread.body.id, { text: "Here is the syllabus", subject: "Syllabus" });
+    const sent = await reply(h, admin, thread.body.id, {
+      text: "Here is the syllabus",
+      subject: "Syllabus",
+    });
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     const emailId = crypto.randomUUID();
     await h.db
@@ -411,11 +418,17 @@ describe("POST /v1/webhooks/resend", () => {
     const h = await inboxHarness(t);
     const events = await eventsOf(h, "resend");
     const email = freshEmail();
-    const res = await postResend(h, resendEvent("email.complained", crypto.randomUUID(), email), opts);
+    const res = await postResend(
+      h,
+      resendEvent("email.complained", crypto.randomUUID(), email),
+      opts,
+    );
     expect(res.status, res.text).toBe(401);
     expect(res.body.code).toBe("UNAUTHENTICATED");
     expect(await eventsOf(h, "resend")).toBe(events);
-    expect(await h.db.select().from(suppressions).where(eq(suppressions.address, email))).toHaveLength(0);
+    expect(
+      await h.db.select().from(suppressions).where(eq(suppressions.address, email)),
+    ).toHaveLength(0);
   });
 
   it("signed 4 minutes ago is still accepted; unconfigured → 503", async (t) => {
@@ -425,7 +438,9 @@ describe("POST /v1/webhooks/resend", () => {
       signedAt: new Date(Date.now() - 4 * MIN),
     });
     expect(res.status, res.text).toBe(200);
-    expect(await h.db.select().from(suppressions).where(eq(suppressions.address, email))).toHaveLength(1);
+    expect(
+      await h.db.select().from(suppressions).where(eq(suppressions.address, email)),
+    ).toHaveLength(1);
     const bare = await Harness.init(t, { env: { RESEND_WEBHOOK_SECRET: "" } });
     const refused = await postResend(bare, resendEvent("email.delivered", "x", email));
     expect(refused.status, refused.text).toBe(503);

@@ -168,11 +168,13 @@ export async function recordInbound(
     .update(conversations)
     .set({
       unreadCount: sql`${conversations.unreadCount} + 1`,
-      lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at})`,
+      // A late delivery of an older message does not replace a newer one's preview.
       lastMessagePreview: sql`case
-        when ${at} >= ${conversations.lastMessageAt} or ${conversations.lastMessagePreview} is null
+        when ${conversations.lastInboundAt} is null or ${at} >= ${conversations.lastInboundAt}
         then ${previewOf(body)} else ${conversations.lastMessagePreview} end`,
-      lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at})`,
+      lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at})`,
+      // The thread's activity is when we received it: it moves to the top of the inbox.
+      lastMessageAt: sql`greatest(${conversations.lastMessageAt}, now())`,
       archived: false,
       snoozedUntil: null,
     })
