@@ -25,6 +25,7 @@ import { describe, expect, it } from "vitest";
 import { formatCertificateCode, newCertificateCode } from "../../src/lib/certificates/code";
 import { hashPassword } from "../../src/lib/password";
 import { generateOpaqueToken, hashToken } from "../../src/lib/tokens";
+import { WEBHOOK_SECRETS } from "../inbox/support";
 import { insertBatch, insertCourse } from "../support/catalogue";
 import { adminQuery } from "../support/database";
 import {
@@ -257,6 +258,51 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await learningFixtures(h, students)),
     ...(await paymentFixtures(h, students)),
     ...(await certificateFixtures(h)),
+    ...(await inboxFixtures(h)),
+  };
+}
+
+/**
+ * CRM inbox: contacts with an email and a phone to open threads with, email threads to reply on
+ * (no WhatsApp window to miss), an active admin to assign, a future snooze, a word to search,
+ * and the WhatsApp subscription check with the configured verify token.
+ */
+async function inboxFixtures(h: Harness): Promise<Hints> {
+  const rows = await adminQuery<{ contact: string; conversation: string }>(
+    `WITH c AS (
+       INSERT INTO contacts (name, email, phone, source, lead_status)
+       SELECT 'Fuzz Lead', 'fuzz-lead-' || g || '-' || md5(random()::text) || '@example.in',
+              '+9198' || lpad((floor(random() * 1e8))::bigint::text, 8, '0'), 'admin', 'new'
+         FROM generate_series(1, 4) AS g
+       RETURNING id, email
+     ), t AS (
+       INSERT INTO conversations (contact_id, channel, address, unread_count, last_inbound_at)
+       SELECT id, 'email', email, 1, now() FROM c RETURNING id, contact_id
+     ), m AS (
+       INSERT INTO messages (conversation_id, direction, body, status)
+       SELECT id, 'inbound', 'Fuzz question about batch timings and fees', 'received' FROM t
+     )
+     SELECT t.contact_id AS contact, t.id AS conversation FROM t`,
+    [],
+    h.database,
+  );
+  const [assignee] = await mintUsers(h, "admin", 1);
+  const conversationIds = fc.constantFrom(...rows.map((r) => r.conversation));
+  return {
+    "openConversation:contactId": fc.constantFrom(...rows.map((r) => r.contact)),
+    "updateConversation:id": conversationIds,
+    "updateConversation:assigneeId": fc.constantFrom(assignee?.id ?? null, null),
+    "updateConversation:snoozedUntil": fc.constantFrom(
+      new Date(Date.now() + 86_400_000).toISOString(),
+      null,
+    ),
+    "listConversationMessages:id": conversationIds,
+    "sendConversationMessage:id": conversationIds,
+    "sendConversationMessage:text": fc.constantFrom("Thanks, the batch starts Monday."),
+    "searchMessages:q": fc.constantFrom("timings", "batch fees", '"batch timings"'),
+    "verifyWhatsappWebhook:hub.mode": fc.constant("subscribe"),
+    "verifyWhatsappWebhook:hub.verify_token": fc.constant(WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN),
+    "verifyWhatsappWebhook:hub.challenge": fc.constant("1158201444"),
   };
 }
 
@@ -572,7 +618,13 @@ async function probeAccess(h: Harness, ops: Operation[]): Promise<Map<Caller, Se
 }
 
 /** Operations only a provider can call successfully: their body is signed with its secret. */
-const SIGNED_BY_PROVIDERS = new Set(["receiveZoomWebhook", "receiveInstamojoWebhook"]);
+const SIGNED_BY_PROVIDERS = new Set([
+  "receiveZoomWebhook",
+  "receiveInstamojoWebhook",
+  "receiveWhatsappWebhook",
+  "receiveTwilioWebhook",
+  "receiveResendWebhook",
+]);
 
 /** A 2xx, or a redirect the operation documents as its answer (the payment return page). */
 function succeededAs(op: { redirects: number[] }, status: number): boolean {
@@ -585,7 +637,8 @@ describe("fuzzing every operation in /openapi.json", () => {
       `as ${caller}: no 5xx, every 4xx a problem, no role past its rights`,
       async (t) => {
         const started = Date.now();
-        const h = await Harness.init(t);
+        // The messaging webhooks' secrets, so they answer 401 to the fuzzer rather than 503.
+        const h = await Harness.init(t, { env: WEBHOOK_SECRETS });
         const res = await h.get<OpenApiDoc>("/openapi.json");
         expect(res.status).toBe(200);
         const doc = res.body;

@@ -191,6 +191,32 @@ const ENDPOINTS: Protected[] = [
   },
   { method: "POST", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
   { method: "DELETE", path: "/v1/me/calendar-feed", roles: ["student", "admin", "super_admin"] },
+  // The CRM inbox: admins and super admins.
+  { method: "GET", path: "/v1/admin/conversations", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: "/v1/admin/conversations",
+    roles: ["admin", "super_admin"],
+    body: { contactId: SOME_ID, channel: "sms" },
+  },
+  {
+    method: "PATCH",
+    path: `/v1/admin/conversations/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { important: true },
+  },
+  {
+    method: "GET",
+    path: `/v1/admin/conversations/${SOME_ID}/messages`,
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "POST",
+    path: `/v1/admin/conversations/${SOME_ID}/messages`,
+    roles: ["admin", "super_admin"],
+    body: { text: "Hello" },
+  },
+  { method: "GET", path: "/v1/admin/messages/search?q=fees", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -323,6 +349,12 @@ describe("security suite: every protected endpoint", () => {
       // Instamojo's webhook (its MAC is the credential) and the page it redirects the buyer to
       // (trusts nothing it is given: test/payments/checkout.test.ts).
       "POST /v1/webhooks/instamojo",
+      // The messaging providers' webhooks: their signatures are the credential
+      // (test/inbox/webhooks.test.ts); the GET is WhatsApp's verify-token check.
+      "GET /v1/webhooks/whatsapp",
+      "POST /v1/webhooks/whatsapp",
+      "POST /v1/webhooks/twilio/sms",
+      "POST /v1/webhooks/resend",
       "GET /v1/payments/return",
       // Certificates are checked by anyone: the verify page and the signed credential.
       "GET /v1/certificates/verify/:code",

@@ -41,13 +41,7 @@ describe("GET /v1/admin/messages/search", () => {
     // Stemming: "timing" matched "timings".
     expect(second?.highlight).toContain("<mark>timings</mark>");
     // What ts_headline keeps of the body comes back escaped (it drops what it parses as tags).
-    for (const escaped of [
-      "onerror=alert(1)&gt;",
-      "5 &lt; 6",
-      "&quot;",
-      "&amp;",
-      "&#39;fees",
-    ]) {
+    for (const escaped of ["onerror=alert(1)&gt;", "5 &lt; 6", "&quot;", "&amp;", "&#39;fees"]) {
       expect(second?.highlight).toContain(escaped);
     }
     // The only markup is <mark> and </mark>.
