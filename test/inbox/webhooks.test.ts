@@ -113,6 +113,28 @@ describe("POST /v1/webhooks/whatsapp", () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("concurrent deliveries: copies of one apply once, distinct messages from a new number make one lead and one thread", async (t) => {
+    const h = await inboxHarness(t);
+    const phone = freshPhone();
+    const copy = inboundText(phone, "Copy", { id: wamid() });
+    const distinct = [1, 2, 3].map((i) => inboundText(phone, `Message ${i}`));
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => postWhatsApp(h, copy)),
+      ...distinct.map((d) => postWhatsApp(h, d)),
+    ]);
+    for (const a of answers) expect(a.status, a.text).toBe(200);
+    expect(answers.slice(0, 5).filter((a) => a.body.outcome === "applied")).toHaveLength(1);
+    const people = await h.db.select().from(contacts).where(eq(contacts.phone, phone));
+    expect(people).toHaveLength(1);
+    const thread = await threadByAddress(h, "whatsapp", phone);
+    expect(thread?.unreadCount).toBe(4);
+    const rows = await h.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(eq(messages.conversationId, thread?.id ?? ""));
+    expect(rows).toHaveLength(4);
+  });
+
   it("an inbound message unsnoozes and unarchives its thread, and counts as unread again", async (t) => {
     const h = await inboxHarness(t);
     const phone = freshPhone();
@@ -224,12 +246,17 @@ describe("GET /v1/webhooks/whatsapp (subscription check)", () => {
     for (const bad of [
       url("wrong-token"),
       url(WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN, "unsubscribe"),
-      "/v1/webhooks/whatsapp",
-      `/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN}`,
+      url(WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN, "subscribe", "<script>"),
     ]) {
       const res = await h.get<{ code: string }>(bad);
       expect(res.status, `${bad}: ${res.text}`).toBe(403);
       expect(res.body.code).toBe("FORBIDDEN");
+    }
+    for (const incomplete of [
+      "/v1/webhooks/whatsapp",
+      `/v1/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN}`,
+    ]) {
+      expect((await h.get(incomplete)).status, incomplete).toBe(400);
     }
     const unconfigured = await Harness.init(t, { env: { WHATSAPP_VERIFY_TOKEN: "" } });
     const res = await unconfigured.get<{ code: string }>(url("anything"));

@@ -9,7 +9,6 @@ const param = (name: string, max: number) =>
   z
     .string()
     .max(max)
-    .optional()
     .openapi({ param: { name, in: "query" } });
 
 export const route = createRoute({
@@ -20,8 +19,8 @@ export const route = createRoute({
   summary: "WhatsApp's subscription check: echoes `hub.challenge` for our verify token",
   description:
     "`hub.mode=subscribe` with `hub.verify_token` equal to WHATSAPP_VERIFY_TOKEN (compared in " +
-    "constant time): 200 with the raw challenge as text/plain. Anything else: 403. 503 while " +
-    "no verify token is configured.",
+    "constant time): 200 with the raw challenge as text/plain. A parameter missing: 400; " +
+    "anything else: 403. 503 while no verify token is configured.",
   security: [],
   request: {
     query: z.object({
@@ -39,8 +38,8 @@ export const route = createRoute({
   },
 });
 
-/** What Meta sends is a number; anything outside visible ASCII is not echoed. */
-const CHALLENGE = /^[\x21-\x7e]{1,500}$/;
+/** What Meta sends is a number: only token characters are echoed (never markup). */
+const CHALLENGE = /^[A-Za-z0-9._~-]{1,500}$/;
 
 export function register(app: OpenAPIHono<AppEnv>) {
   app.openapi(route, async (c) => {
