@@ -61,7 +61,7 @@ GRANT USAGE ON SEQUENCE contact_activities_id_seq, consents_id_seq TO app_runtim
 --> statement-breakpoint
 -- A message's delivery status only moves forward (statuses arrive out of order: a late
 -- `delivered` never overwrites `read`), whoever writes it; `failed` can follow only an
--- undelivered state. Other columns of a message never change once written, except the provider
+-- undelivered state, and only an admin's retry moves a failed one back to queued. Other columns of a message never change once written, except the provider
 -- id and error its delivery fills in.
 CREATE OR REPLACE FUNCTION message_status_rank(s text) RETURNS int LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE s WHEN 'received' THEN 0 WHEN 'queued' THEN 0 WHEN 'sent' THEN 1
@@ -77,13 +77,16 @@ BEGIN
       OLD.sent_by, OLD.created_at) THEN
     RAISE EXCEPTION 'a message keeps what it said' USING ERRCODE = '23514';
   END IF;
-  IF NEW.status IS DISTINCT FROM OLD.status THEN
-    IF OLD.status IN ('read', 'failed')
-       OR (NEW.status = 'failed' AND OLD.status NOT IN ('queued', 'sent'))
-       OR (NEW.status <> 'failed' AND message_status_rank(NEW.status) <= message_status_rank(OLD.status)) THEN
-      RAISE EXCEPTION 'a message status moves forward only (% to %)', OLD.status, NEW.status
-        USING ERRCODE = '23514';
-    END IF;
+  IF NEW.status IS DISTINCT FROM OLD.status AND NOT (
+       -- forward along queued/received → sent → delivered → read
+       (OLD.status NOT IN ('failed', 'read') AND NEW.status <> 'failed'
+        AND message_status_rank(NEW.status) > message_status_rank(OLD.status))
+       -- a delivery that did not happen
+       OR (NEW.status = 'failed' AND OLD.status IN ('queued', 'sent'))
+       -- an admin's retry of a failed one
+       OR (OLD.status = 'failed' AND NEW.status = 'queued' AND NEW.direction = 'outbound')) THEN
+    RAISE EXCEPTION 'a message status moves forward only (% to %)', OLD.status, NEW.status
+      USING ERRCODE = '23514';
   END IF;
   RETURN NEW;
 END
@@ -104,6 +107,10 @@ RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_t
    WHERE channel = p_channel AND address = p_address
      AND (scope = 'all' OR NOT p_transactional)
 $$;
+--> statement-breakpoint
+-- The function runs as app_owner (SECURITY DEFINER): this read-only policy lets it see the list,
+-- and nothing else runs as app_owner.
+CREATE POLICY suppressions_owner_lookup ON suppressions FOR SELECT TO app_owner USING (true);
 --> statement-breakpoint
 ALTER FUNCTION suppression_of(text, text, boolean) OWNER TO app_owner;
 --> statement-breakpoint

@@ -331,6 +331,10 @@ const EMAIL_ACTIONS: Record<string, { path: string; extra?: Record<string, strin
   "/verify-email": { path: "/v1/auth/email/verify" },
   "/reset-password": { path: "/v1/auth/password/reset", extra: { password: "<new password>" } },
   "/admin-requests/verify": { path: "/v1/admin-requests/verify" },
+  "/accept-invitation": {
+    path: "/v1/auth/accept-invitation",
+    extra: { password: "<new password>" },
+  },
 };
 
 function curlForEmailLink(link: string, apiBase: string): string | undefined {
@@ -347,30 +351,50 @@ function curlForEmailLink(link: string, apiBase: string): string | undefined {
   return `curl -s -X POST ${apiBase}${action.path} -H 'content-type: application/json' -d '${body}'`;
 }
 
+interface DevSendLine {
+  msg?: string;
+  channel?: string;
+  to?: string;
+  subject?: string;
+  template?: string;
+  links?: string[];
+  simulatedFailure?: number;
+  replay?: boolean;
+}
+
 /**
- * Passes wrangler's output through, and turns the line the development email sender logs
- * (src/lib/email/outbox.ts) into a readable block with a ready-to-run curl per action link:
- * the links themselves point at a front end that does not run locally.
+ * Passes wrangler's output through, and turns the line each development channel logs when the
+ * notifications Queue delivers (src/providers/messaging/dev.ts) into a readable block, with a
+ * ready-to-run curl per action link: the links point at a front end that does not run locally.
  */
 function relayWranglerOutput(stream: NodeJS.ReadableStream) {
   const apiBase = `http://127.0.0.1:${API_PORT}`;
   createInterface({ input: stream }).on("line", (line) => {
     const start = line.indexOf('{"level"');
-    let email: { msg?: string; to?: string; subject?: string; links?: string[] } | undefined;
+    let sent: DevSendLine | undefined;
     if (start >= 0) {
       try {
-        const parsed = JSON.parse(line.slice(start));
-        if (parsed?.msg === "email (dev outbox)") email = parsed;
+        const parsed = JSON.parse(line.slice(start)) as DevSendLine;
+        if (/^(email|whatsapp|sms) \(dev\)$/.test(parsed?.msg ?? "")) sent = parsed;
       } catch {
         /* not one of ours */
       }
     }
-    if (!email) {
+    if (!sent) {
       process.stdout.write(`${line}\n`);
       return;
     }
-    log(`\x1b[33memail\x1b[0m to ${email.to}: ${email.subject}`);
-    for (const link of email.links ?? []) {
+    const what = sent.subject ?? sent.template ?? "text message";
+    if (sent.simulatedFailure) {
+      log(
+        `\x1b[31m${sent.channel}\x1b[0m to ${sent.to}: ${what} (simulated failure ${sent.simulatedFailure} of 3)`,
+      );
+      return;
+    }
+    log(
+      `\x1b[33m${sent.channel}\x1b[0m to ${sent.to}: ${what}${sent.replay ? " (replay, not sent twice)" : ""}`,
+    );
+    for (const link of sent.links ?? []) {
       log(`      ${curlForEmailLink(link, apiBase) ?? link}`);
     }
   });

@@ -10,6 +10,7 @@ import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
 import { registerInboxRoutes } from "./domains/inbox";
 import { registerLiveRoutes } from "./domains/live";
+import { registerNotificationRoutes } from "./domains/notifications";
 import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
@@ -73,6 +74,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerPaymentRoutes(app);
   registerCertificateRoutes(app);
   registerSessionRoutes(app);
+  registerNotificationRoutes(app);
   // The CRM inbox (admins) and the messaging providers' webhooks (signed, no login).
   registerInboxRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.

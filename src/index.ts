@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import * as Sentry from "@sentry/cloudflare";
 import { createApp } from "./app";
 import { MaintenanceError, runMaintenance } from "./jobs/maintenance";
+import { MINUTELY_CRON, runMinutely } from "./jobs/minutely";
+import { handleNotificationBatch } from "./jobs/notifications";
 import type { AppEnv } from "./lib/context";
 import { sentryOptions } from "./lib/sentry";
 
@@ -14,13 +16,23 @@ export function createWorker(app: OpenAPIHono<AppEnv>): ExportedHandler<Env> {
     fetch: (request, env, ctx) => app.fetch(request, env, ctx),
     // Awaited, so a failure reaches Sentry (withSentry captures what the handler throws) and
     // the invocation is marked failed; waitUntil keeps the isolate alive for it either way.
-    scheduled: async (_controller, env, ctx) => {
+    scheduled: async (controller, env, ctx) => {
+      if (controller.cron === MINUTELY_CRON) {
+        const report = await runMinutely(env);
+        if (report.remindersQueued + report.notificationsSwept + report.failures.length > 0) {
+          console.info(JSON.stringify({ level: "info", msg: "minutely", ...report }));
+        }
+        if (report.failures.length > 0) throw new MaintenanceError(report.failures);
+        return;
+      }
       const work = runMaintenance(env);
       ctx.waitUntil(work.catch(() => undefined));
       const report = await work;
       console.info(JSON.stringify({ level: "info", msg: "maintenance", ...report }));
       if (report.failures.length > 0) throw new MaintenanceError(report.failures);
     },
+    // The notifications Queue and its dead-letter queue (wrangler.toml).
+    queue: (batch, env) => handleNotificationBatch(batch, env),
   } satisfies ExportedHandler<Env>);
 }
 

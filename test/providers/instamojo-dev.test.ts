@@ -23,6 +23,7 @@ import { testEnv } from "../support/env";
 import { waitForEnvelope } from "../support/fake-sentry";
 import { Harness } from "../support/harness";
 import { aPaymentRequest, FakeInstamojoClient, TEST_INSTAMOJO_SALT } from "../support/instamojo";
+import { DEPLOYED_MESSAGING_CONFIG } from "../support/messaging";
 
 const ORIGIN = "http://api.test";
 const dev = () => new DevInstamojoProvider({ kv: testEnv.CACHE, baseUrl: ORIGIN });
@@ -495,6 +496,7 @@ describe("configuration", () => {
     const base = {
       ENVIRONMENT: environment,
       ...DEPLOYED_CERT_CONFIG,
+      ...DEPLOYED_MESSAGING_CONFIG,
       NEON_WS_PROXY: "",
       NEON_HTTP_ENDPOINT: "",
       EMAIL_PROVIDER: "resend",

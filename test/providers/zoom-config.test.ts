@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/env";
 import { DEPLOYED_CERT_CONFIG } from "../support/certificates";
 import { testEnv } from "../support/env";
+import { DEPLOYED_MESSAGING_CONFIG } from "../support/messaging";
 
 describe("configuration", () => {
   const valid = { ...testEnv };
@@ -30,6 +31,7 @@ describe("configuration", () => {
     const base = {
       ENVIRONMENT: environment,
       ...DEPLOYED_CERT_CONFIG,
+      ...DEPLOYED_MESSAGING_CONFIG,
       NEON_WS_PROXY: "",
       NEON_HTTP_ENDPOINT: "",
       EMAIL_PROVIDER: "resend",

@@ -8,6 +8,9 @@ export interface TestBindings extends Env, IdentityBindings {
   TEST_FAKE_EMAIL_URL: string;
   TEST_FAKE_ZOOM_URL: string;
   TEST_FAKE_INSTAMOJO_URL: string;
+  TEST_FAKE_WHATSAPP_URL: string;
+  TEST_FAKE_TWILIO_URL: string;
+  TEST_FAKE_TURNSTILE_URL: string;
   TEST_BLACKHOLE_PORT: string;
   TEST_CLOSED_PORT: string;
   TEST_OPENAPI_VALIDATOR_URL: string;

@@ -6,6 +6,7 @@
 
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import type { TestContext } from "vitest";
 import { createApp } from "../../src/app";
 import { createWorker } from "../../src/index";
@@ -13,6 +14,7 @@ import type { AppEnv } from "../../src/lib/context";
 import { adminDb, withDatabase } from "./database";
 import { type TestBindings, testEnv } from "./env";
 import { createUser, type Role, type TestUser } from "./identity";
+import { type DeliveryRound, deliverQueued, RecordingQueue } from "./queue";
 import { fileDatabase } from "./setup";
 
 export interface TestResponse<T> {
@@ -38,6 +40,8 @@ export interface HarnessOptions {
 export class Harness {
   readonly env: TestBindings;
   readonly database: string;
+  /** The notifications Queue's producer side (test/support/queue.ts). */
+  readonly queue = new RecordingQueue();
   /** This harness' client address (CF-Connecting-IP): rate limits never leak across tests. */
   readonly ip = `10.${rnd()}.${rnd()}.${rnd()}`;
   private readonly worker: ExportedHandler<Env>;
@@ -48,6 +52,7 @@ export class Harness {
     this.env = {
       ...testEnv,
       DATABASE_URL: withDatabase(testEnv.DATABASE_URL, this.database),
+      NOTIFICATIONS: this.queue as unknown as Queue,
       ...opts.env,
     };
     this.worker = createWorker(opts.app ?? createApp());
@@ -91,6 +96,24 @@ export class Harness {
     const body = await response.arrayBuffer();
     await waitOnExecutionContext(ctx);
     return new Response(body, response);
+  }
+
+  /**
+   * Delivers what requests handed to the notifications Queue, through the Worker's queue()
+   * handler, as the Queue would: retries come back (their rows made due: time passes), and
+   * after the last try go to the dead-letter queue.
+   */
+  deliverNotifications(opts: { rounds?: number } = {}): Promise<DeliveryRound[]> {
+    return deliverQueued(this.worker, this.env as unknown as Env, this.queue, {
+      rounds: opts.rounds,
+      beforeRetry: async (ids) => {
+        await this.db.execute(
+          sql`update notifications set not_before = now() where id in ${sql.raw(
+            `(${ids.map((id) => `'${id.replace(/[^0-9a-f-]/g, "")}'`).join(",")})`,
+          )}`,
+        );
+      },
+    });
   }
 
   async request<Res>(

@@ -11,7 +11,9 @@ import type { HttpDatabase } from "../../db/client";
 import { type Channel, notifications } from "../../db/schema";
 import { runAs, SYSTEM, type Transaction } from "../../db/transaction";
 import { afterQuietHours } from "./ist";
+import { checkRenderable } from "./render";
 import { sealVariables } from "./seal";
+import { getTemplate } from "./templates";
 
 /** The Queue message: only the row id; everything else is read from the row when delivering. */
 export interface NotificationJob {
@@ -84,6 +86,7 @@ export class Outbox {
    */
   async add(tx: Transaction, req: NotificationRequest): Promise<QueuedNotification> {
     const id = crypto.randomUUID();
+    checkRequest(req);
     const suppressed = await suppressionOf(tx, req.channel, req.to, req.transactional);
     const now = this.now();
     const earliest = req.notBefore && req.notBefore > now ? req.notBefore : now;
@@ -182,4 +185,24 @@ export class Outbox {
       }),
     );
   }
+}
+
+/**
+ * A template's secret variables (links with tokens) must come as `secrets`, never as plain
+ * variables, and the whole must render: both are programming errors, caught before anything
+ * is written.
+ */
+function checkRequest(req: NotificationRequest) {
+  const template = getTemplate(req.template);
+  if (template) {
+    for (const key of template.secretVariables as readonly string[]) {
+      if (Object.hasOwn(req.variables, key)) {
+        throw new Error(`${req.template}.${key} is a secret variable: pass it in secrets`);
+      }
+    }
+    if (!template.transactional && req.transactional) {
+      throw new Error(`${req.template} is not transactional`);
+    }
+  }
+  checkRenderable(req.channel, req.template, { ...req.variables, ...req.secrets });
 }

@@ -30,7 +30,15 @@ export {
   type Templates,
   type TemplateVariables,
 } from "./registry";
-export { DLT_VAR_MAX, dltText, type SmsEncoding, smsEncoding, toGsmFriendly } from "./sms";
+export {
+  DLT_VAR_MAX,
+  dltText,
+  SMS_TEMPLATES,
+  type SmsEncoding,
+  type SmsTemplateName,
+  smsEncoding,
+  toGsmFriendly,
+} from "./sms";
 export type {
   Channel,
   RenderedByChannel,

@@ -64,18 +64,37 @@ export function toGsmFriendly(value: string): string {
 }
 
 /**
- * India's DLT rules have every SMS match a registered template where each {#var#} holds at
- * most 30 characters: the body is filled from that pattern, so what is sent is what ops
- * registered. Links are not cut (they would break); they are whitelisted in DLT instead.
+ * India's DLT rules have every SMS match a template registered with the operator, each {#var#}
+ * holding at most 30 characters. Bodies are filled from these patterns, so what is sent is what
+ * ops registered (as `dltText(pattern)`: the brand prefix included); the sender maps the key to
+ * its DLT template id. Links are not cut (they would break): ops whitelist the domain in DLT.
  */
+export const SMS_TEMPLATES = {
+  class_reminder_v1: "your class {#var#} starts {#var#}. Join: {#var#}",
+  schedule_change_rescheduled_v1: "class {#var#} moved to {#var#}. Schedule: {#var#}",
+  schedule_change_updated_v1: "class {#var#} on {#var#} has changed. Schedule: {#var#}",
+  schedule_change_cancelled_v1: "class {#var#} on {#var#} is cancelled. Schedule: {#var#}",
+  payment_receipt_v1:
+    "payment of {#var#} received for {#var#}. Seat confirmed. Invoice {#var#}: {#var#}",
+  refund_initiated_v1:
+    "refund of {#var#} for {#var#} started. Banks take 5-7 working days. Details by email.",
+  refund_processed_v1:
+    "your refund of {#var#} for {#var#} is processed. Banks take 5-7 working days to show it.",
+  ticket_reply_v1: "support replied to your ticket {#var#}. Read it: {#var#}",
+  lead_follow_up_v1: "thanks for your interest in {#var#}. See upcoming batches: {#var#}",
+} as const;
+
+export type SmsTemplateName = keyof typeof SMS_TEMPLATES;
+
 export const DLT_VAR_MAX = 30;
 
 export type SmsVar = string | { link: string };
 
-export function sms(pattern: string, vars: SmsVar[]): RenderedSms {
+export function sms(template: SmsTemplateName, vars: SmsVar[]): RenderedSms {
+  const pattern: string = SMS_TEMPLATES[template];
   const holes = pattern.split("{#var#}").length - 1;
   if (holes !== vars.length) {
-    throw new Error(`SMS pattern has ${holes} variables, given ${vars.length}`);
+    throw new Error(`SMS template ${template} has ${holes} variables, given ${vars.length}`);
   }
   let i = 0;
   const body = pattern.replaceAll("{#var#}", () => {
@@ -84,7 +103,7 @@ export function sms(pattern: string, vars: SmsVar[]): RenderedSms {
   });
   const text = `${BRAND}: ${body}`;
   const { encoding, segments } = smsEncoding(text);
-  return { text, encoding, segments };
+  return { template, text, encoding, segments };
 }
 
 /** The registered DLT text of a pattern, as ops enter it (brand prefix included). */

@@ -22,6 +22,8 @@ export interface RenderedWhatsAppTemplate {
 }
 
 export interface RenderedSms {
+  /** Key of the DLT-registered pattern the text was filled from (see SMS_TEMPLATES). */
+  template: string;
   text: string;
   encoding: "GSM-7" | "UCS-2";
   segments: number;

@@ -51,7 +51,7 @@ export const classReminder = defineTemplate({
         { link: v.link },
       ]),
     sms: (v) =>
-      sms("your class {#var#} starts {#var#}. Join: {#var#}", [
+      sms("class_reminder_v1", [
         v.sessionTitle,
         formatTime(v.startsAt, v.timeZone),
         { link: v.link },
@@ -153,23 +153,11 @@ export const scheduleChange = defineTemplate({
     sms: (v) => {
       const now = formatTime(v.startsAt, v.timeZone);
       if (v.change === "cancelled") {
-        return sms("class {#var#} on {#var#} is cancelled. Schedule: {#var#}", [
-          v.sessionTitle,
-          now,
-          { link: v.link },
-        ]);
+        return sms("schedule_change_cancelled_v1", [v.sessionTitle, now, { link: v.link }]);
       }
       return moved(v)
-        ? sms("class {#var#} moved to {#var#}. Schedule: {#var#}", [
-            v.sessionTitle,
-            now,
-            { link: v.link },
-          ])
-        : sms("class {#var#} on {#var#} has changed. Schedule: {#var#}", [
-            v.sessionTitle,
-            now,
-            { link: v.link },
-          ]);
+        ? sms("schedule_change_rescheduled_v1", [v.sessionTitle, now, { link: v.link }])
+        : sms("schedule_change_updated_v1", [v.sessionTitle, now, { link: v.link }]);
     },
   },
   sample: {

@@ -41,11 +41,7 @@ export const leadFollowUp = defineTemplate({
       ),
     whatsapp: (v) =>
       whatsapp("lead_follow_up_v1", [v.name, v.courseTitle, v.counsellorName, { link: v.link }]),
-    sms: (v) =>
-      sms("thanks for your interest in {#var#}. See upcoming batches: {#var#}", [
-        v.courseTitle,
-        { link: v.link },
-      ]),
+    sms: (v) => sms("lead_follow_up_v1", [v.courseTitle, { link: v.link }]),
   },
   sample: {
     name: "Neha Joshi",

@@ -40,7 +40,7 @@ export const paymentReceipt = defineTemplate({
         { link: v.invoiceLink },
       ]),
     sms: (v) =>
-      sms("payment of {#var#} received for {#var#}. Seat confirmed. Invoice {#var#}: {#var#}", [
+      sms("payment_receipt_v1", [
         formatRupeesSms(v.amountPaise),
         v.courseTitle,
         v.invoiceNumber,
@@ -118,14 +118,8 @@ export const refund = defineTemplate({
       ]),
     sms: (v) =>
       v.status === "processed"
-        ? sms(
-            "your refund of {#var#} for {#var#} is processed. Banks take 5-7 working days to show it.",
-            [formatRupeesSms(v.amountPaise), v.courseTitle],
-          )
-        : sms(
-            "refund of {#var#} for {#var#} started. Banks take 5-7 working days. Details by email.",
-            [formatRupeesSms(v.amountPaise), v.courseTitle],
-          ),
+        ? sms("refund_processed_v1", [formatRupeesSms(v.amountPaise), v.courseTitle])
+        : sms("refund_initiated_v1", [formatRupeesSms(v.amountPaise), v.courseTitle]),
   },
   sample: {
     status: "initiated",

@@ -39,11 +39,7 @@ export const ticketReply = defineTemplate({
         { text: v.excerpt, max: WHATSAPP_EXCERPT_MAX },
         { link: v.link },
       ]),
-    sms: (v) =>
-      sms("support replied to your ticket {#var#}. Read it: {#var#}", [
-        v.ticketNumber,
-        { link: v.link },
-      ]),
+    sms: (v) => sms("ticket_reply_v1", [v.ticketNumber, { link: v.link }]),
   },
   sample: {
     name: "Ishaan Mehta",

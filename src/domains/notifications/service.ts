@@ -1,0 +1,130 @@
+import { and, eq, sql } from "drizzle-orm";
+import { messages, type Notification, notifications } from "../../db/schema";
+import { runAs, SYSTEM } from "../../db/transaction";
+import { recordAudit } from "../../lib/audit";
+import { AppError, notFound } from "../../lib/errors";
+import { getTemplate, previewTemplate } from "../../lib/notifications/templates";
+import { keysetPage, listScope } from "../../lib/pagination";
+import type { ServiceContext } from "../../lib/service-context";
+import type { NotificationListQuery } from "./schemas";
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toNotificationView(n: Notification) {
+  return {
+    id: n.id,
+    channel: n.channel,
+    to: n.toAddress,
+    template: n.template,
+    variables: n.variables,
+    transactional: n.transactional,
+    status: n.status,
+    attempts: n.attempts,
+    lastError: n.lastError,
+    provider: n.provider,
+    providerMessageId: n.providerMessageId,
+    notBefore: n.notBefore.toISOString(),
+    createdAt: n.createdAt.toISOString(),
+    sentAt: iso(n.sentAt),
+  };
+}
+
+/** Newest first; `status=failed` is the admins' dead-letter view. */
+export async function listNotifications(ctx: ServiceContext, input: NotificationListQuery) {
+  const page = await runAs(ctx.http, ctx.actor, (q) =>
+    keysetPage({
+      limit: input.limit,
+      cursor: input.cursor,
+      secret: ctx.config.CURSOR_SECRET,
+      scope: listScope("GET /v1/admin/notifications", { status: input.status }),
+      order: { by: [notifications.createdAt], id: notifications.id },
+      query: ({ where, orderBy, limit, cursorKey }) =>
+        q
+          .select({ row: notifications, cursorKey })
+          .from(notifications)
+          .where(and(input.status ? eq(notifications.status, input.status) : undefined, where))
+          .orderBy(...orderBy)
+          .limit(limit),
+    }),
+  );
+  return { ...page, data: page.data.map((r) => toNotificationView(r.row)) };
+}
+
+/**
+ * Queues a failed notification again: three fresh tries, its id (the provider's idempotency
+ * key) unchanged, so a send the provider did accept before is not repeated where the provider
+ * deduplicates. The admin is the audit actor; the outbox itself is written as system.
+ */
+export async function retryNotification(ctx: ServiceContext, id: string) {
+  const row = await runAs(ctx.db, SYSTEM, async (tx) => {
+    const [current] = await tx
+      .select()
+      .from(notifications)
+      .where(eq(notifications.id, id))
+      .for("update");
+    if (!current) throw notFound("No notification with this id.");
+    if (current.status !== "failed") {
+      throw new AppError({
+        code: "CONFLICT",
+        detail: `Only a failed notification can be retried; this one is ${current.status}.`,
+      });
+    }
+    const [updated] = await tx
+      .update(notifications)
+      .set({
+        status: "queued",
+        notBefore: sql`now()`,
+        lockedUntil: null,
+        enqueuedAt: sql`now()`,
+      })
+      .where(eq(notifications.id, id))
+      .returning();
+    if (current.messageId) {
+      await tx
+        .update(messages)
+        .set({ status: "queued", error: null, statusAt: sql`now()` })
+        .where(and(eq(messages.id, current.messageId), eq(messages.status, "failed")));
+    }
+    await recordAudit(tx, ctx.audit, {
+      action: "notification.retry",
+      entityType: "notification",
+      entityId: id,
+      before: { status: current.status, attempts: current.attempts, lastError: current.lastError },
+      after: { status: "queued" },
+    });
+    return updated as Notification;
+  });
+  ctx.outbox.requeue(row.id);
+  return toNotificationView(row);
+}
+
+export function templatePreview(name: string) {
+  const template = getTemplate(name);
+  const preview = previewTemplate(name);
+  if (!template || !preview) throw notFound("No template with this name.");
+  return {
+    name: template.name,
+    description: template.description,
+    transactional: template.transactional,
+    secretVariables: [...(template.secretVariables as readonly string[])],
+    sample: template.sample as Record<string, unknown>,
+    ...(preview.email && {
+      email: { subject: preview.email.subject, text: preview.email.text, html: preview.email.html },
+    }),
+    ...(preview.whatsapp && {
+      whatsapp: {
+        name: preview.whatsapp.name,
+        language: preview.whatsapp.language,
+        params: preview.whatsapp.params,
+        preview: preview.whatsapp.preview,
+      },
+    }),
+    ...(preview.sms && {
+      sms: {
+        text: preview.sms.text,
+        encoding: preview.sms.encoding,
+        segments: preview.sms.segments,
+      },
+    }),
+  };
+}
