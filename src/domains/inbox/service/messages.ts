@@ -15,7 +15,6 @@ import { keysetPage, listScope } from "../../../lib/pagination";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { SendMessageBody, SentMessageView } from "../schemas";
 import { readConversation } from "./conversations";
-import { recordRefusal, suppressionReason } from "./suppression";
 import { prepareTemplate, REPLY_TEMPLATE } from "./templates";
 import { type MessageRow, messageColumns, previewOf, toMessage } from "./views";
 
@@ -129,10 +128,7 @@ export async function sendMessage(
       userId: thread.contact.userId,
       messageId: message.id,
     };
-    const refusedFor = await suppressionReason(tx, thread.channel, thread.address, transactional);
-    const queued = refusedFor
-      ? await recordRefusal(tx, request, refusedFor)
-      : await ctx.outbox.add(tx, request);
+    const queued = await ctx.outbox.add(tx, request);
 
     const activity = {
       conversationId,
