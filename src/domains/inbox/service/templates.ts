@@ -4,9 +4,8 @@
  * with the issues), and its own `transactional` flag decides quiet hours. Secret variables
  * (links with tokens) go to the outbox sealed and never into the message row: the thread's copy
  * is rendered with them masked.
- *
- * MERGE NOTE: free-text replies use `conversation_reply` ({ text, subject? }, transactional),
- * which the registry does not define yet; the outbox consumer needs it to render them.
+ * Free-text replies are not a registry template: they go out as `conversation_reply`
+ * ({ text, subject? }, transactional), which the outbox consumer renders itself (render.ts).
  */
 
 import type { Channel } from "../../../db/schema";
