@@ -617,10 +617,14 @@ async function probeAccess(h: Harness, ops: Operation[]): Promise<Map<Caller, Se
   return access;
 }
 
-/** Operations only a provider can call successfully: their body is signed with its secret. */
+/**
+ * Operations only a provider can call successfully: their body is signed with its secret (or,
+ * for WhatsApp's subscription check, carries its verify token).
+ */
 const SIGNED_BY_PROVIDERS = new Set([
   "receiveZoomWebhook",
   "receiveInstamojoWebhook",
+  "verifyWhatsappWebhook",
   "receiveWhatsappWebhook",
   "receiveTwilioWebhook",
   "receiveResendWebhook",
