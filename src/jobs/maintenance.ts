@@ -9,14 +9,18 @@ import { type AppConfig, loadConfig } from "../env";
 import { JOB_AUDIT } from "../lib/audit";
 import { anchorCheckpoints } from "../lib/audit-anchor";
 import { Cache } from "../lib/cache";
-import { createEmailSender } from "../lib/email";
+import { createLogger } from "../lib/logger";
+import { type NotificationJob, Outbox } from "../lib/notifications/outbox";
 import { createPaymentsProvider } from "../providers/instamojo";
 
 /** Rows deleted per statement (and per transaction): short locks, bounded WAL per commit. */
 export const RETENTION_BATCH = 5_000;
 /** Batches per step per run: a backlog drains over several runs instead of one long one. */
 export const RETENTION_MAX_BATCHES = 20;
-/** Outbox rows (recipient, template, status) are kept this long. */
+/**
+ * Legacy `email_outbox` rows (recipient, template, status) are kept this long; nothing writes
+ * the table any more (notifications go through `notifications`), so this only drains it.
+ */
 export const EMAIL_OUTBOX_RETENTION_DAYS = 30;
 /** Webhook dedup rows: providers stop retrying within days (Zoom after about 85 minutes). */
 export const WEBHOOK_EVENTS_RETENTION_DAYS = 30;
@@ -116,7 +120,8 @@ const retentionSteps = (config: AppConfig): RetentionStep[] => [
       select ctid from rate_limit_counters
        where bucket_start < now() - interval '30 days' limit ${limit}))`,
   },
-  // Recipients are personal data; the rows are delivery records, not an archive.
+  // Recipients are personal data; the rows are delivery records, not an archive. Legacy: the
+  // table is no longer written (src/db/schema/email-outbox.ts).
   {
     name: "emailOutboxDeleted",
     batch: (limit) => sql`delete from email_outbox where id in (
@@ -234,7 +239,7 @@ export async function runMaintenance(
     });
     await attempt("payments", async () => {
       if (!kv) throw new Error("no CACHE binding for the payments provider");
-      report.payments = await reconcileWithProvider(config, db, kv);
+      report.payments = await reconcileWithProvider(env, config, db, kv);
     });
     await attempt("auditSeal", async () => {
       report.auditCheckpoint = await sealAudit(db);
@@ -272,38 +277,47 @@ async function sealAudit(db: Database): Promise<MaintenanceReport["auditCheckpoi
   return checkpoint;
 }
 
-/** The payments step: its own provider, email sender and background work, awaited here. */
+/**
+ * The payments step: its own provider, outbox and background work, awaited here. What it
+ * queues (receipts and refund notices still due, those of payments it settles) is handed to
+ * the notifications Queue at the end, after every transaction that added it committed.
+ */
 async function reconcileWithProvider(
+  env: object,
   config: AppConfig,
   db: Database,
   kv: KVNamespace,
 ): Promise<ReconcileReport> {
   const http = httpFromConfig(config);
   const background: Promise<unknown>[] = [];
-  const email = createEmailSender({
-    provider: config.EMAIL_PROVIDER,
-    apiKey: config.RESEND_API_KEY,
-    from: config.EMAIL_FROM,
-    baseUrl: config.RESEND_BASE_URL,
-    db: http,
+  const logger = createLogger(config.LOG_LEVEL, { job: "maintenance" });
+  const queue = (env as { NOTIFICATIONS?: Queue<NotificationJob> }).NOTIFICATIONS;
+  if (!queue) throw new Error("no NOTIFICATIONS binding to queue receipts and notices on");
+  const outbox = new Outbox({
+    secret: config.JWT_SECRET,
+    queue,
+    warn: (msg, fields) => logger.warn(msg, fields),
   });
-  const report = await reconcilePayments({
-    db,
-    http,
-    config,
-    payments: createPaymentsProvider({
+  try {
+    const report = await reconcilePayments({
+      db,
+      http,
       config,
-      kv,
-      devBaseUrl: config.API_PUBLIC_URL ?? config.APP_BASE_URL,
-    }),
-    audit: JOB_AUDIT,
-    waitUntil: (work) => background.push(work),
-    // The job's connection stays open until its background work is done (awaited below).
-    detached: (work) => background.push(work(db)),
-    sendEmail: async (message) => {
-      await email.send(message);
-    },
-  });
-  await Promise.allSettled(background);
-  return report;
+      payments: createPaymentsProvider({
+        config,
+        kv,
+        devBaseUrl: config.API_PUBLIC_URL ?? config.APP_BASE_URL,
+      }),
+      audit: JOB_AUDIT,
+      waitUntil: (work) => background.push(work),
+      // The job's connection stays open until its background work is done (awaited below).
+      detached: (work) => background.push(work(db)),
+      outbox,
+    });
+    await Promise.allSettled(background);
+    return report;
+  } finally {
+    // A row whose hand-over fails here is found by the every-minute sweep.
+    await outbox.flush(http);
+  }
 }

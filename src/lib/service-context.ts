@@ -7,11 +7,8 @@ import type { ZoomProvider } from "../providers/zoom";
 import type { AuditMeta } from "./audit";
 import { Cache } from "./cache";
 import type { AppContext } from "./context";
-import type { EmailMessage } from "./email";
 import type { Idempotency } from "./idempotency";
 import type { Outbox } from "./notifications/outbox";
-
-export type OutgoingEmail = EmailMessage;
 
 /** Everything a service verb needs, free of HTTP: built once per request by `serviceContext`. */
 export interface ServiceContext {
@@ -23,9 +20,8 @@ export interface ServiceContext {
   /** Who is acting (RLS context for their own transactions). */
   actor: DbActor & { sessionId: string | null };
   audit: AuditMeta;
-  /** Work that must finish but not delay the response (emails, activity stamps). */
+  /** Work that must finish but not delay the response (cache writes, activity stamps). */
   waitUntil: (work: Promise<unknown>) => void;
-  sendEmail: (message: OutgoingEmail) => Promise<void>;
   /** Live-class meetings. Call it outside database transactions (it is a network call). */
   zoom: ZoomProvider;
   /** Payments (Instamojo). Call it outside database transactions (it is a network call). */
@@ -33,8 +29,9 @@ export interface ServiceContext {
   /** The certificates' revocation authority (a Durable Object namespace). */
   certificateStatus: DurableObjectNamespace<CertificateStatus>;
   /**
-   * The transactional outbox: `outbox.add(tx, …)` in the transaction that causes a message;
-   * the request hands the rows to the Queue after the response.
+   * The transactional outbox, the only way a message leaves: `outbox.add(tx, …)` in the
+   * transaction that causes it; the request hands the rows to the Queue after the response.
+   * Work in `detached` runs after that hand-over: it calls `outbox.flush(http)` after its commit.
    */
   outbox: Outbox;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
@@ -88,7 +85,6 @@ export function serviceContext(c: AppContext): ServiceContext {
       userAgent: c.req.header("User-Agent") ?? null,
     },
     waitUntil,
-    sendEmail: (message) => services.email.send(message),
     get zoom() {
       return services.zoom;
     },

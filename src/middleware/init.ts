@@ -10,7 +10,6 @@ import type { CertificateStatus } from "../durable-objects/certificate-status";
 import type { RateLimiter } from "../durable-objects/rate-limiter";
 import { loadConfig } from "../env";
 import type { AppEnv } from "../lib/context";
-import { createEmailSender, type EmailMessage } from "../lib/email";
 import { AppError } from "../lib/errors";
 import { createLogger, type Logger } from "../lib/logger";
 import { type NotificationJob, Outbox } from "../lib/notifications/outbox";
@@ -28,7 +27,6 @@ export interface Services {
   readonly rateLimiter: DurableObjectNamespace<RateLimiter>;
   /** The revocation authority of certificates (src/durable-objects/certificate-status.ts). */
   readonly certificateStatus: DurableObjectNamespace<CertificateStatus>;
-  readonly email: { send: (message: EmailMessage) => Promise<void> };
   /** Live-class meetings: Zoom, or the development stand-in (ZOOM_PROVIDER). Built on first use. */
   readonly zoom: ZoomProvider;
   /** Payments: Instamojo, or the development stand-in (PAYMENTS_PROVIDER). Built on first use. */
@@ -57,6 +55,7 @@ export function init(): MiddlewareHandler<AppEnv> {
       secret: config.JWT_SECRET,
       queue: c.env.NOTIFICATIONS as Queue<NotificationJob>,
       warn: (msg, fields) => logger.warn(msg, fields),
+      unsubscribeBaseUrl: config.API_PUBLIC_URL ?? new URL(c.req.url).origin,
     });
     c.set("services", {
       get http() {
@@ -76,20 +75,6 @@ export function init(): MiddlewareHandler<AppEnv> {
       cache: c.env.CACHE,
       rateLimiter: c.env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>,
       certificateStatus: c.env.CERTIFICATE_STATUS as DurableObjectNamespace<CertificateStatus>,
-      email: {
-        // Sends run in waitUntil after the response; the outbox row is one HTTP statement, so
-        // a send needs no connection of its own.
-        send: async (message) => {
-          await createEmailSender({
-            provider: config.EMAIL_PROVIDER,
-            apiKey: config.RESEND_API_KEY,
-            from: config.EMAIL_FROM,
-            baseUrl: config.RESEND_BASE_URL,
-            db: httpFromConfig(config),
-            logger,
-          }).send(message);
-        },
-      },
       get zoom() {
         zoom ??= createZoomProvider({
           config,

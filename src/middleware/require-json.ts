@@ -18,6 +18,8 @@ const FORM_ROUTES = [
   /^\/v1\/webhooks\/instamojo\/?$/,
   /^\/v1\/webhooks\/twilio\/sms\/?$/,
   /^\/dev\/instamojo\//,
+  // RFC 8058: mail clients one-click unsubscribe with `List-Unsubscribe=One-Click` as a form.
+  /^\/v1\/unsubscribe\/?$/,
 ];
 
 export function isFormContentType(contentType: string | undefined): boolean {

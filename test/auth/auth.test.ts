@@ -1,7 +1,14 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { auditLogs, refreshTokens, sessions, users } from "../../src/db/schema";
+import {
+  auditLogs,
+  notifications,
+  oneTimeTokens,
+  refreshTokens,
+  sessions,
+  users,
+} from "../../src/db/schema";
 import { runAs, SYSTEM } from "../../src/db/transaction";
 import type { TokenPair, UserView } from "../../src/domains/auth/schemas";
 import { refreshSession, revokeAllSessions } from "../../src/domains/auth/service/sessions";
@@ -9,8 +16,9 @@ import { loadConfig } from "../../src/env";
 import type { ProblemBody } from "../../src/lib/problem";
 import type { ServiceContext } from "../../src/lib/service-context";
 import { hashToken } from "../../src/lib/tokens";
+import { adminQuery } from "../support/database";
 import { Harness } from "../support/harness";
-import { lastEmailTo } from "../support/outbox";
+import { lastEmailTo, notificationsTo } from "../support/outbox";
 
 const PASSWORD = "monsoon kites over pune";
 
@@ -478,13 +486,109 @@ describe("password reset and email verification", () => {
     const { email } = await signup(h);
     await h.post("/v1/auth/password/forgot", { email });
     const mail = await lastEmailTo(h, email);
-    const { oneTimeTokens } = await import("../../src/db/schema");
     await h.db.update(oneTimeTokens).set({ expiresAt: new Date(Date.now() - 1000) });
     const res = await h.post("/v1/auth/password/reset", {
       token: mail?.token,
       password: "river stones and rain",
     });
     expect(res.status).toBe(400);
+  });
+});
+
+describe("emails go through the outbox, in the transaction that issues the token", () => {
+  it("the verification email is a notification of the signup: no token readable, sealed until sent", async (t) => {
+    const h = await Harness.init(t);
+    const { res, email } = await signup(h);
+    expect(res.status, res.text).toBe(201);
+    // Before any delivery: the row exists, committed with the user and the token.
+    const [row, ...others] = await notificationsTo(h, email);
+    expect(others).toEqual([]);
+    expect(row).toMatchObject({
+      channel: "email",
+      template: "email_verification",
+      status: "queued",
+      userId: res.body.user.id,
+      variables: { name: "Asha Rao" },
+    });
+    expect(row?.sealedVariables).toEqual(expect.any(String));
+    expect(JSON.stringify(row)).not.toMatch(/token=/);
+
+    const mail = await lastEmailTo(h, email);
+    expect(mail?.id).toBe(row?.id);
+    expect(mail?.token).toEqual(expect.any(String));
+    expect(mail?.link).toMatch(/\/verify-email\?token=/);
+    expect(JSON.stringify(row)).not.toContain(mail?.token ?? "?");
+    // Sent: the sealed link is erased.
+    const [sent] = await h.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.id, row?.id ?? ""));
+    expect(sent).toMatchObject({ status: "sent", sealedVariables: null });
+    expect((await h.post("/v1/auth/email/verify", { token: mail?.token })).status).toBe(204);
+  });
+
+  it("a signup that rolls back after its token was issued leaves no notification", async (t) => {
+    const h = await Harness.init(t);
+    // Fails the signup at commit, after the user, the token and the notification were written
+    // (a deferred trigger, on this address only).
+    await adminQuery(
+      `CREATE OR REPLACE FUNCTION test_fail_doomed_signup() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'forced failure at commit'; END $$`,
+      [],
+      h.database,
+    );
+    await adminQuery(
+      `CREATE CONSTRAINT TRIGGER test_fail_doomed_signup AFTER INSERT ON users
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+         WHEN (NEW.email LIKE 'doomed-%')
+         EXECUTE FUNCTION test_fail_doomed_signup()`,
+      [],
+      h.database,
+    );
+    t.onTestFinished(async () => {
+      await adminQuery("DROP TRIGGER test_fail_doomed_signup ON users", [], h.database);
+    });
+    const tokensBefore = (await h.db.select().from(oneTimeTokens)).length;
+    const { res, email } = await signup(h, {
+      email: `doomed-${crypto.randomUUID().slice(0, 8)}@example.in`,
+    });
+    expect(res.status, res.text).toBe(500);
+    expect(await h.db.select().from(users).where(eq(users.email, email))).toEqual([]);
+    expect(await h.db.select().from(oneTimeTokens)).toHaveLength(tokensBefore);
+    expect(await notificationsTo(h, email)).toEqual([]);
+    // What the request handed to the Queue is found gone and sends nothing.
+    expect(await lastEmailTo(h, email)).toBeUndefined();
+    const { devMessages } = await import("../../src/providers/messaging/dev");
+    expect(devMessages.list(email)).toEqual([]);
+  });
+
+  it("forgot-password queues its email after the response and hands it to the Queue itself", async (t) => {
+    const h = await Harness.init(t);
+    const { email } = await signup(h);
+    await lastEmailTo(h, email);
+    const handedOver = h.queue.history.length;
+    expect((await h.post("/v1/auth/password/forgot", { email })).status).toBe(202);
+    const resets = (await notificationsTo(h, email)).filter((n) => n.template === "password_reset");
+    expect(resets).toHaveLength(1);
+    expect(resets[0]?.variables).toEqual({ name: "Asha Rao" });
+    // The request's own hand-over ran before the detached work: this one came from it.
+    expect(h.queue.history.slice(handedOver).map((m) => m.body.id)).toEqual([resets[0]?.id]);
+    expect((await lastEmailTo(h, email))?.template).toBe("password_reset");
+  });
+
+  it("resending the verification writes a new notification; a verified user gets none", async (t) => {
+    const h = await Harness.init(t);
+    const { res, email } = await signup(h);
+    const auth = { Authorization: `Bearer ${res.body.tokens.accessToken}` };
+    const first = await lastEmailTo(h, email);
+    expect((await h.post("/v1/auth/email/resend", undefined, { headers: auth })).status).toBe(202);
+    const second = await lastEmailTo(h, email);
+    expect(second?.template).toBe("email_verification");
+    expect(second?.id).not.toBe(first?.id);
+    expect(second?.token).not.toBe(first?.token);
+    expect((await h.post("/v1/auth/email/verify", { token: second?.token })).status).toBe(204);
+    await h.post("/v1/auth/email/resend", undefined, { headers: auth });
+    expect(await notificationsTo(h, email)).toHaveLength(2);
   });
 });
 

@@ -137,7 +137,7 @@ describe("retention in batches", () => {
     expect(await remaining(h, code)).toBe(0);
   });
 
-  it("keeps email_outbox rows 30 days", async (t) => {
+  it("keeps legacy email_outbox rows (no longer written) 30 days", async (t) => {
     const h = await Harness.init(t);
     const to = `${crypto.randomUUID()}@example.in`;
     const row = (createdAt: Date) => ({

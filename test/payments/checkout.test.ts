@@ -4,8 +4,10 @@
  * a paid payment does in its one transaction.
  */
 import { describe, expect, it } from "vitest";
+import { runMaintenance } from "../../src/jobs/maintenance";
 import { signInstamojoWebhook } from "../../src/providers/instamojo";
 import { adminQuery } from "../support/database";
+import { lastEmailTo } from "../support/outbox";
 import {
   buyerPays,
   checkout,
@@ -164,12 +166,18 @@ describe("POST /v1/webhooks/instamojo", () => {
       "created->pending:checkout",
       "pending->paid:webhook",
     ]);
-    expect(
-      await count(
-        s,
-        "SELECT count(*) AS n FROM email_outbox WHERE to_address = {email} AND template = 'payment_receipt'",
-      ),
-    ).toBe(1);
+    // The receipt was written by the settlement's transaction: there before any delivery,
+    // and a redelivered webhook adds none.
+    const receipts = `SELECT count(*) AS n FROM notifications WHERE dedupe_key = 'receipt:${body.paymentId}' AND to_address = {email} AND template = 'payment_receipt'`;
+    expect(await count(s, receipts)).toBe(1);
+    const again = await postWebhook(s, paid.webhook, `?payment=${body.paymentId}`);
+    expect(again.body.outcome).toBe("duplicate");
+    expect(await count(s, receipts)).toBe(1);
+    const mail = await lastEmailTo(s.h, s.student.email);
+    expect(mail).toMatchObject({ template: "payment_receipt", status: "sent" });
+    expect(mail?.subject).toBe(`Payment received: ${invoice?.number}`);
+    expect(mail?.text).toContain("Your seat is confirmed.");
+    expect(mail?.link).toMatch(/\/v1\/invoices\/[0-9a-f-]+\.pdf$/);
     // The student sees the invoice; the PDF is theirs alone (and an admin's).
     const list = await s.h.get<{ data: { number: string; pdfUrl: string }[] }>("/v1/me/invoices", {
       headers: s.student.auth,
@@ -309,18 +317,57 @@ describe("POST /v1/webhooks/instamojo", () => {
       s.h.database,
     );
     expect(kinds.map((k) => k.kind).sort()).toEqual(["credit_note", "invoice"]);
+    const [notice] = await adminQuery<{
+      template: string;
+      dedupe_key: string;
+      variables: Record<string, unknown>;
+    }>(
+      `SELECT n.template, n.dedupe_key, n.variables FROM notifications n
+         JOIN refunds r ON n.dedupe_key = 'refund:' || r.id WHERE r.payment_id = $1`,
+      [body.paymentId],
+      s.h.database,
+    );
+    expect(notice).toMatchObject({
+      template: "refund",
+      variables: { status: "initiated", automatic: true, amountPaise: PRICE_PAISE },
+    });
     expect(
-      await count(
-        s,
-        "SELECT count(*) AS n FROM email_outbox WHERE to_address = {email} AND template = 'payment_refunded'",
-      ),
+      await count(s, "SELECT count(*) AS n FROM refunds WHERE {mine} AND notified_at IS NOT NULL"),
     ).toBe(1);
     expect(
       await count(
         s,
-        "SELECT count(*) AS n FROM email_outbox WHERE to_address = {email} AND template = 'payment_receipt'",
+        "SELECT count(*) AS n FROM notifications WHERE to_address = {email} AND template = 'payment_receipt'",
       ),
     ).toBe(0);
+    expect(row?.receipt_sent_at).not.toBeNull();
+    const told = await lastEmailTo(s.h, s.student.email);
+    expect(told?.subject).toBe("Your payment is being refunded");
+    expect(told?.text).toContain("Paid after the seat hold expired; the batch is full");
+
+    // A refund accepted before notices went through the outbox: the job queues its notice and
+    // stamps notified_at in one transaction, once.
+    await adminQuery(
+      "DELETE FROM notifications WHERE dedupe_key = $1",
+      [notice?.dedupe_key],
+      s.h.database,
+    );
+    await adminQuery(
+      "UPDATE refunds SET notified_at = NULL WHERE payment_id = $1",
+      [body.paymentId],
+      s.h.database,
+    );
+    await runMaintenance(s.h.env);
+    await runMaintenance(s.h.env);
+    expect(
+      await count(s, "SELECT count(*) AS n FROM refunds WHERE {mine} AND notified_at IS NOT NULL"),
+    ).toBe(1);
+    expect(
+      await count(
+        s,
+        `SELECT count(*) AS n FROM notifications WHERE dedupe_key = '${notice?.dedupe_key}' AND to_address = {email}`,
+      ),
+    ).toBe(1);
     const refunds = (await fakeState(s)).forms.filter((f) => f.op === "create_refund");
     expect(refunds).toHaveLength(1);
     expect(refunds[0]?.fields.transaction_id).toBe(`auto-${body.paymentId}`);

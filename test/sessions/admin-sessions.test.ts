@@ -5,11 +5,12 @@
  */
 import { and, asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLogs, classSessions, emailOutbox, errorLogs } from "../../src/db/schema";
+import { auditLogs, classSessions, errorLogs, notifications } from "../../src/db/schema";
 import type { SessionView } from "../../src/domains/sessions/schemas";
 import { adminQuery } from "../support/database";
 import { eventually } from "../support/harness";
 import { insertEnrolment, insertSession } from "../support/learning";
+import { lastEmailTo, notificationsTo } from "../support/outbox";
 import { createSession, inMinutes, sessionSetup } from "../support/sessions";
 
 interface Problem {
@@ -254,16 +255,36 @@ describe("reschedule", () => {
       "class_session.reschedule",
     ]);
 
-    const mails = await s.h.db.select().from(emailOutbox);
+    // Written with the change (before anything is delivered), one per active student.
+    const mails = await s.h.db.select().from(notifications);
     const to = (u: { email: string }) => mails.filter((m) => m.toAddress === u.email);
     expect(to(active)).toHaveLength(1);
-    expect(to(active)[0]).toMatchObject({ template: "session_rescheduled" });
+    expect(to(active)[0]).toMatchObject({
+      template: "schedule_change",
+      userId: active.id,
+      status: "queued",
+      variables: expect.objectContaining({ change: "rescheduled", durationMinutes: 60 }),
+    });
+    expect(to(active)[0]?.dedupeKey).toMatch(
+      new RegExp(`^schedule_change:${session.id}:rescheduled:\\d+:${active.id}$`),
+    );
     expect(to(pending)).toEqual([]);
     expect(to(cancelled)).toEqual([]);
-    const { devMailbox } = await import("../../src/lib/email");
-    const body = devMailbox.get(to(active)[0]?.id ?? "")?.text ?? "";
+    const mail = await lastEmailTo(s.h, active.email);
+    expect(mail?.status).toBe("sent");
     // 04:30 UTC is 10:00 in Kolkata.
-    expect(body).toMatch(/7 January 2030.*10:00\s?am IST/i);
+    expect(mail?.text).toMatch(/New time: Mon, 7 Jan 2030, 10:00 am IST/);
+
+    // Another change of the same class is another notice (its own dedupe key).
+    const again = await s.h.patch<unknown, SessionView>(
+      `/v1/admin/sessions/${session.id}`,
+      { title: "Moved again" },
+      { headers: s.admin.auth },
+    );
+    expect(again.status, again.text).toBe(200);
+    const notices = await notificationsTo(s.h, active.email);
+    expect(notices).toHaveLength(2);
+    expect(new Set(notices.map((n) => n.dedupeKey)).size).toBe(2);
   });
 
   it("Zoom failing → 502 and the row is unchanged, nobody emailed", async (t) => {
@@ -281,9 +302,7 @@ describe("reschedule", () => {
     const [row] = await sessionRows(s);
     expect(row).toMatchObject({ title: session.title, startsAt: new Date(session.startsAt) });
     expect((await auditOf(s, session.id)).map((a) => a.action)).toEqual(["class_session.create"]);
-    expect(
-      await s.h.db.select().from(emailOutbox).where(eq(emailOutbox.toAddress, student.email)),
-    ).toEqual([]);
+    expect(await notificationsTo(s.h, student.email)).toEqual([]);
   });
 
   it("the row cannot be written after Zoom moved → Zoom is put back as the row says", async (t) => {
@@ -364,11 +383,14 @@ describe("cancel", () => {
       "class_session.create",
       "class_session.cancel",
     ]);
-    const mails = await s.h.db.select().from(emailOutbox);
-    expect(mails.filter((m) => m.toAddress === student.email).map((m) => m.template)).toEqual([
-      "session_cancelled",
+    const mails = await notificationsTo(s.h, student.email);
+    expect(mails.map((m) => [m.template, m.variables.change, m.dedupeKey])).toEqual([
+      ["schedule_change", "cancelled", `schedule_change:${session.id}:cancelled:${student.id}`],
     ]);
-    expect(mails.filter((m) => m.toAddress === outsider.email)).toEqual([]);
+    expect(await notificationsTo(s.h, outsider.email)).toEqual([]);
+    expect((await lastEmailTo(s.h, student.email))?.subject).toBe(
+      `Class cancelled: ${session.title}`,
+    );
 
     // Idempotent: the same answer, no Zoom call, no second audit row or email.
     const again = await s.h.delete<SessionView>(`/v1/admin/sessions/${session.id}`, {
@@ -378,11 +400,7 @@ describe("cancel", () => {
     expect(again.body).toEqual(res.body);
     expect((await s.zoom.state()).calls.delete).toBe(1);
     expect(await auditOf(s, session.id)).toHaveLength(2);
-    const after = await s.h.db
-      .select()
-      .from(emailOutbox)
-      .where(eq(emailOutbox.toAddress, student.email));
-    expect(after).toHaveLength(1);
+    expect(await notificationsTo(s.h, student.email)).toHaveLength(1);
   });
 
   it("two cancels at once: both 200, one audit row, one email", async (t) => {
@@ -403,11 +421,7 @@ describe("cancel", () => {
       "class_session.create",
       "class_session.cancel",
     ]);
-    const mails = await s.h.db
-      .select()
-      .from(emailOutbox)
-      .where(eq(emailOutbox.toAddress, student.email));
-    expect(mails).toHaveLength(1);
+    expect(await notificationsTo(s.h, student.email)).toHaveLength(1);
   });
 
   it("a meeting Zoom no longer knows counts as deleted", async (t) => {

@@ -1,22 +1,35 @@
 import { desc, eq } from "drizzle-orm";
-import { emailOutbox } from "../../src/db/schema";
-import { devMailbox } from "../../src/lib/email";
+import { notifications } from "../../src/db/schema";
+import { devMessages } from "../../src/providers/messaging/dev";
 import type { Harness } from "./harness";
 
 /**
- * The newest email to `to` (dev outbox provider): its `email_outbox` row (metadata only) and,
- * from the isolate's dev mailbox, its first link and that link's token. Tokens are never in
- * the database.
+ * The newest notification to `to`, delivered: first runs the Queue's consumer on what requests
+ * handed over (`h.deliverNotifications()`), then reads the newest `notifications` row to `to`
+ * and, from the development channel (`devMessages`, keyed by the row id), the message it sent:
+ * its subject and text, its first link and that link's token. Tokens are never readable in
+ * the database (sealed, erased once sent).
  */
 export async function lastEmailTo(h: Harness, to: string) {
+  await h.deliverNotifications();
   const [row] = await h.db
     .select()
-    .from(emailOutbox)
-    .where(eq(emailOutbox.toAddress, to))
-    .orderBy(desc(emailOutbox.createdAt))
+    .from(notifications)
+    .where(eq(notifications.toAddress, to))
+    .orderBy(desc(notifications.createdAt), desc(notifications.id))
     .limit(1);
   if (!row) return undefined;
-  const link = devMailbox.get(row.id)?.links?.[0];
+  const message = devMessages.get(row.id);
+  const link = message?.links[0];
   const token = link ? new URL(link).searchParams.get("token") : null;
-  return { ...row, link, token };
+  return { ...row, subject: message?.subject, text: message?.text, message, link, token };
+}
+
+/** Every notification to `to`, oldest first (without delivering anything). */
+export function notificationsTo(h: Harness, to: string) {
+  return h.db
+    .select()
+    .from(notifications)
+    .where(eq(notifications.toAddress, to))
+    .orderBy(notifications.createdAt, notifications.id);
 }

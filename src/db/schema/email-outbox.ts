@@ -5,10 +5,12 @@ import { tz } from "./columns";
 export const emailStatuses = ["stored", "sent", "failed"] as const;
 
 /**
- * Every transactional email, as metadata only: recipient, template, subject, provider, status
- * and the provider's message id. Never the body or its links: they carry live tokens (password
- * reset, verification). The `email_outbox_no_content` trigger (migration 0010) blanks the
- * legacy content columns whatever a writer sends; they are dropped in a later release.
+ * LEGACY, no longer written: the record of emails sent before every message went through the
+ * transactional outbox (`notifications`, src/lib/notifications). Metadata only: recipient,
+ * template, subject, provider, status and the provider's message id, never the body or its
+ * links (they carried live tokens). The `email_outbox_no_content` trigger (migration 0010)
+ * blanks the content columns whatever a writer sends. The maintenance job's retention purge
+ * drains what is left (src/jobs/maintenance.ts); the table can be dropped once it is empty.
  */
 export const emailOutbox = pgTable(
   "email_outbox",

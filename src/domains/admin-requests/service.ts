@@ -3,12 +3,8 @@ import { isUniqueViolation } from "../../db/client";
 import { type AdminRequest, adminRequests, users } from "../../db/schema";
 import { enterContext, runAs, SYSTEM } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
-import {
-  actionLink,
-  adminRequestDecisionEmail,
-  adminRequestVerificationEmail,
-} from "../../lib/email";
 import { conflict, notFound, unauthenticated } from "../../lib/errors";
+import { actionLink } from "../../lib/notifications/links";
 import { keysetPage, listScope } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
 import { phoneOrThrow } from "../auth/service/account";
@@ -64,14 +60,21 @@ export async function submitAdminRequest(
         entityId: request.id,
         after: snapshot(request),
       });
-      const email = adminRequestVerificationEmail({
-        name: user.fullName,
-        link: actionLink(ctx.config.APP_BASE_URL, "/admin-requests/verify", { token }),
+      await ctx.outbox.add(tx, {
+        channel: "email",
+        to: user.email,
+        template: "admin_request_verification",
+        variables: { name: user.fullName },
+        secrets: {
+          link: actionLink(ctx.config.APP_BASE_URL, "/admin-requests/verify", { token }),
+        },
+        transactional: true,
+        dedupeKey: `admin_request_verification:${request.id}`,
+        userId,
       });
-      return { request, message: { to: user.email, ...email } };
+      return request;
     });
-    ctx.waitUntil(ctx.sendEmail(created.message));
-    return toAdminRequestView(created.request);
+    return toAdminRequestView(created);
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("You already have an open admin request.");
     throw err;
@@ -164,16 +167,23 @@ export async function decideAdminRequest(
         after: { role: promoted?.role ?? "admin" },
       });
     }
-    return { decided, requester };
+    await ctx.outbox.add(tx, {
+      channel: "email",
+      to: requester.email,
+      template: "admin_request_decision",
+      variables: {
+        name: requester.fullName,
+        decision: status,
+        ...(input.reason ? { reason: input.reason } : {}),
+        link: actionLink(ctx.config.APP_BASE_URL, "/"),
+      },
+      transactional: true,
+      dedupeKey: `admin_request_decision:${request.id}`,
+      userId: requester.id,
+    });
+    return decided;
   });
-  const email = adminRequestDecisionEmail({
-    name: result.requester.fullName,
-    decision: input.decision === "approve" ? "approved" : "rejected",
-    reason: input.reason,
-    link: actionLink(ctx.config.APP_BASE_URL, "/"),
-  });
-  ctx.waitUntil(ctx.sendEmail({ to: result.requester.email, ...email }));
-  return toAdminRequestView(result.decided);
+  return toAdminRequestView(result);
 }
 
 export async function listAdminRequests(

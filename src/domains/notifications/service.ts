@@ -1,9 +1,18 @@
 import { and, eq, sql } from "drizzle-orm";
-import { messages, type Notification, notifications } from "../../db/schema";
+import {
+  consents,
+  contactActivities,
+  contacts,
+  messages,
+  type Notification,
+  notifications,
+  suppressions,
+} from "../../db/schema";
 import { runAs, SYSTEM } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
-import { AppError, notFound } from "../../lib/errors";
+import { AppError, notFound, validationFailed } from "../../lib/errors";
 import { getTemplate, previewTemplate } from "../../lib/notifications/templates";
+import { verifyUnsubscribeToken } from "../../lib/notifications/unsubscribe";
 import { keysetPage, listScope } from "../../lib/pagination";
 import type { ServiceContext } from "../../lib/service-context";
 import type { NotificationListQuery } from "./schemas";
@@ -128,3 +137,51 @@ export function templatePreview(name: string) {
     }),
   };
 }
+
+/**
+ * A one-click unsubscribe (RFC 8058): marketing email to the address stops; transactional
+ * email (receipts, class changes, password resets) still goes out. Idempotent; a stronger
+ * suppression already there (a bounce, a complaint) is kept. Recorded on the contact, if any,
+ * as a withdrawn consent and an activity.
+ */
+export async function unsubscribe(ctx: ServiceContext, token: string): Promise<void> {
+  const address = await verifyUnsubscribeToken(ctx.config.JWT_SECRET, token);
+  if (!address || !EMAIL.test(address)) {
+    throw validationFailed([{ path: "token", message: "This unsubscribe link is not valid." }]);
+  }
+  await runAs(ctx.db, SYSTEM, async (tx) => {
+    const [added] = await tx
+      .insert(suppressions)
+      .values({
+        channel: "email",
+        address,
+        reason: "unsubscribe",
+        scope: "marketing",
+        source: "unsubscribe_link",
+      })
+      .onConflictDoNothing()
+      .returning({ address: suppressions.address });
+    if (!added) return;
+    const [contact] = await tx
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(eq(contacts.email, address))
+      .limit(1);
+    if (!contact) return;
+    await tx.insert(consents).values({
+      contactId: contact.id,
+      channel: "email",
+      granted: false,
+      source: "unsubscribe_link",
+      ip: ctx.audit.ip,
+      userAgent: ctx.audit.userAgent,
+    });
+    await tx.insert(contactActivities).values({
+      contactId: contact.id,
+      kind: "opted_out",
+      data: { channel: "email", scope: "marketing", via: "unsubscribe_link" },
+    });
+  });
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;

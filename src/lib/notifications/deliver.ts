@@ -230,6 +230,7 @@ function send(deps: DeliveryDeps, row: Notification, rendered: Rendered): Promis
         subject: rendered.subject,
         text: rendered.text,
         html: rendered.html,
+        headers: rendered.headers,
         tags: [{ name: "template", value: row.template.replace(/[^A-Za-z0-9_-]/g, "_") }],
         idempotencyKey,
       });

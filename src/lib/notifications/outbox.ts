@@ -14,6 +14,7 @@ import { afterQuietHours } from "./ist";
 import { checkRenderable } from "./render";
 import { sealVariables } from "./seal";
 import { getTemplate } from "./templates";
+import { unsubscribeLink } from "./unsubscribe";
 
 /** The Queue message: only the row id; everything else is read from the row when delivering. */
 export interface NotificationJob {
@@ -54,6 +55,8 @@ export interface OutboxOptions {
   queue: Queue<NotificationJob>;
   now?: () => Date;
   warn?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** This API's public origin: marketing email gets its one-click unsubscribe link here. */
+  unsubscribeBaseUrl?: string;
 }
 
 /**
@@ -86,6 +89,7 @@ export class Outbox {
    */
   async add(tx: Transaction, req: NotificationRequest): Promise<QueuedNotification> {
     const id = crypto.randomUUID();
+    req = await this.withUnsubscribeLink(req);
     checkRequest(req);
     const suppressed = await suppressionOf(tx, req.channel, req.to, req.transactional);
     const now = this.now();
@@ -128,6 +132,20 @@ export class Outbox {
     if (suppressed) return { id, status: "suppressed", reason: suppressed };
     this.pending.push({ id, notBefore });
     return { id, status: "queued", notBefore, duplicate: false };
+  }
+
+  /**
+   * A template with an `unsubscribeLink` variable gets one made for its recipient when the
+   * caller gave none (marketing email: RFC 8058 one-click, src/lib/notifications/unsubscribe.ts).
+   */
+  private async withUnsubscribeLink(req: NotificationRequest): Promise<NotificationRequest> {
+    const template = getTemplate(req.template);
+    const secret = template?.secretVariables as readonly string[] | undefined;
+    if (!secret?.includes("unsubscribeLink")) return req;
+    if (req.secrets?.unsubscribeLink || req.variables.unsubscribeLink) return req;
+    const base = this.opts.unsubscribeBaseUrl ?? "http://127.0.0.1:8787";
+    const link = await unsubscribeLink(base, this.opts.secret, req.to);
+    return { ...req, secrets: { ...req.secrets, unsubscribeLink: link } };
   }
 
   /** Queues a row again (an admin's retry of a failed notification), after the caller commits. */

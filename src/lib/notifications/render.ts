@@ -3,11 +3,17 @@
  * admin's free text in an inbox thread; every other name is a template of the registry.
  */
 import type { Channel } from "../../db/schema";
-import { escapeHtml } from "../email/templates";
-import { renderTemplate } from "./templates";
+import { escapeHtml, renderTemplate } from "./templates";
 
 export type Rendered =
-  | { channel: "email"; subject: string; text: string; html: string }
+  | {
+      channel: "email";
+      subject: string;
+      text: string;
+      html: string;
+      /** e.g. List-Unsubscribe on marketing mail. */
+      headers?: Record<string, string>;
+    }
   | {
       channel: "whatsapp";
       text: string;
@@ -33,8 +39,8 @@ export function renderNotification(
     case "email": {
       const r = renderTemplate(template, "email", variables);
       if (!r.ok) return failed(template, r);
-      const { subject, text, html } = r.rendered;
-      return { ok: true, value: { channel, subject, text, html } };
+      const { subject, text, html, headers } = r.rendered;
+      return { ok: true, value: { channel, subject, text, html, headers } };
     }
     case "whatsapp": {
       const r = renderTemplate(template, "whatsapp", variables);

@@ -8,8 +8,8 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../lib/context";
-import { escapeHtml } from "../../lib/email/templates";
 import { AppError } from "../../lib/errors";
+import { escapeHtml } from "../../lib/notifications/templates/email";
 import { paiseToRupees } from "./amount";
 import { DevInstamojoProvider, type DevPaymentRequest, devCheckoutPath } from "./dev";
 import { signInstamojoWebhook } from "./mac";

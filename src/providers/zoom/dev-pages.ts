@@ -6,8 +6,8 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppContext, AppEnv } from "../../lib/context";
-import { escapeHtml } from "../../lib/email/templates";
 import { AppError } from "../../lib/errors";
+import { escapeHtml } from "../../lib/notifications/templates/email";
 import { type DevMeeting, DevZoomProvider } from "./dev";
 
 export const DEV_ZOOM_ROUTES = [

@@ -67,12 +67,11 @@ export async function signup(
         after: auditUser(user),
       });
       const tokens = await startSession(tx, { ...ctx, audit: meta }, user);
-      const verification = await issueEmailVerification(tx, ctx, user);
-      return { user: toUserView(user), tokens, verification };
+      // In this transaction: a rolled-back signup leaves no notification (and no working link).
+      await issueEmailVerification(tx, ctx, user);
+      return { user: toUserView(user), tokens };
     });
-    // Only after commit: a rolled-back signup must not send a working link.
-    ctx.waitUntil(created.verification.send());
-    return { user: created.user, tokens: created.tokens };
+    return created;
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict("An account with this email already exists.");
     throw err;

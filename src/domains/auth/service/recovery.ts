@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { type User, users } from "../../../db/schema";
 import { runAs, SYSTEM, type Transaction } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
-import { actionLink, emailVerificationEmail, passwordResetEmail } from "../../../lib/email";
+import { actionLink } from "../../../lib/notifications/links";
 import { hashPassword } from "../../../lib/password";
 import type { ServiceContext } from "../../../lib/service-context";
 import { checkPassword } from "./account";
@@ -12,38 +12,51 @@ import { revokeAllSessions } from "./sessions";
 const link = (ctx: ServiceContext, path: string, token: string) =>
   actionLink(ctx.config.APP_BASE_URL, path, { token });
 
-/** Creates a verification token in `tx`; call the returned `send` after commit (waitUntil). */
+/**
+ * Issues a verification token and its email in `tx`: the notification row commits with the
+ * token or not at all. The link (a credential) goes in `secrets`, sealed at rest.
+ */
 export async function issueEmailVerification(tx: Transaction, ctx: ServiceContext, user: User) {
   const token = await issueToken(tx, user.id, "email_verification");
-  const email = emailVerificationEmail({
-    name: user.fullName,
-    link: link(ctx, "/verify-email", token),
+  await ctx.outbox.add(tx, {
+    channel: "email",
+    to: user.email,
+    template: "email_verification",
+    variables: { name: user.fullName },
+    secrets: { link: link(ctx, "/verify-email", token) },
+    transactional: true,
+    userId: user.id,
   });
-  return { send: () => ctx.sendEmail({ to: user.email, ...email }) };
 }
 
 /**
  * Always answers the same way and in the same time: the lookup, token and email all happen
  * after the response, so neither the answer nor its timing reveals whether the account exists.
+ * The request's own hand-over to the Queue has run by then, so this one flushes after its commit.
  */
 export async function forgotPassword(ctx: ServiceContext, email: string): Promise<void> {
   ctx.detached(async (db) => {
-    const message = await runAs(db, SYSTEM, async (tx) => {
+    const queued = await runAs(db, SYSTEM, async (tx) => {
       const [user] = await tx.select().from(users).where(eq(users.email, email)).limit(1);
-      if (user?.status !== "active") return null;
+      if (user?.status !== "active") return false;
       const token = await issueToken(tx, user.id, "password_reset");
       await recordAudit(
         tx,
         { ...ctx.audit, actorId: user.id, actorRole: user.role },
         { action: "auth.password_reset_requested", entityType: "user", entityId: user.id },
       );
-      const rendered = passwordResetEmail({
-        name: user.fullName,
-        link: link(ctx, "/reset-password", token),
+      await ctx.outbox.add(tx, {
+        channel: "email",
+        to: user.email,
+        template: "password_reset",
+        variables: { name: user.fullName },
+        secrets: { link: link(ctx, "/reset-password", token) },
+        transactional: true,
+        userId: user.id,
       });
-      return { to: user.email, ...rendered };
+      return true;
     });
-    if (message) await ctx.sendEmail(message);
+    if (queued) await ctx.outbox.flush(ctx.http);
   });
 }
 
@@ -94,10 +107,9 @@ export async function verifyEmail(ctx: ServiceContext, token: string) {
 export async function resendVerification(ctx: ServiceContext) {
   const userId = ctx.actor.userId;
   if (!userId) return;
-  const verification = await runAs(ctx.db, SYSTEM, async (tx) => {
+  await runAs(ctx.db, SYSTEM, async (tx) => {
     const [user] = await tx.select().from(users).where(eq(users.id, userId)).limit(1);
-    if (!user || user.emailVerifiedAt) return null;
-    return issueEmailVerification(tx, ctx, user);
+    if (!user || user.emailVerifiedAt) return;
+    await issueEmailVerification(tx, ctx, user);
   });
-  if (verification) ctx.waitUntil(verification.send());
 }

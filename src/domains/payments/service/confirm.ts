@@ -2,8 +2,7 @@ import { eq } from "drizzle-orm";
 import { type PaymentEventCause, type PaymentStatus, payments } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import { inBackground, type PaymentsContext } from "./context";
-import { sendReceipt } from "./receipts";
-import { notifyAutomaticRefund, sendRefund } from "./refunds";
+import { sendRefund } from "./refunds";
 import { type SettleOutcome, type SettleResult, settlePayment } from "./settle";
 
 export type ConfirmOutcome = SettleOutcome;
@@ -24,8 +23,9 @@ export interface ConfirmResult extends SettleResult {
 
 /**
  * What the webhook and the return page do: read the payment from Instamojo (their word is only
- * a hint), settle it, and start what follows a settlement (receipt, automatic refund) after the
- * commit. A payment already settled by this id is answered without asking Instamojo again.
+ * a hint), settle it (the receipt is queued in the settlement's transaction), and send an
+ * automatic refund after the commit. A payment already settled by this id is answered without
+ * asking Instamojo again.
  */
 export async function confirmFromProvider(
   ctx: PaymentsContext,
@@ -66,20 +66,22 @@ export async function confirmFromProvider(
   return { ...result, status: now?.status };
 }
 
-/** After a settlement commits: the receipt, and an automatic refund with its notice. */
+/**
+ * After a settlement commits: an automatic refund is sent to Instamojo (a network call, so never
+ * in the settlement's transaction); accepting it queues the student's notice in the outbox, which
+ * this flushes, since the request's own hand-over has run by then.
+ */
 export function followUp(ctx: PaymentsContext, result: SettleResult) {
-  if (result.outcome === "paid" && result.paymentId) {
-    const paymentId = result.paymentId;
-    ctx.waitUntil(sendReceipt(ctx, paymentId));
-  }
   if (result.refundId) {
     const refundId = result.refundId;
-    // Its own connection: the request's Pool closes with the response (the receipt above
-    // needs none: it uses the HTTP path only).
+    // Its own connection: the request's Pool closes with the response.
     ctx.detached(async (db) => {
       const own = inBackground(ctx, db);
-      const sent = await sendRefund(own, refundId, { throwOnFailure: false });
-      if (sent.outcome === "accepted") await notifyAutomaticRefund(own, refundId);
+      try {
+        await sendRefund(own, refundId, { throwOnFailure: false });
+      } finally {
+        await own.outbox.flush(own.http);
+      }
     });
   }
 }

@@ -17,12 +17,14 @@ import type { ServiceContext } from "../../../lib/service-context";
  */
 export type PaymentsContext = Pick<
   ServiceContext,
-  "db" | "http" | "config" | "payments" | "audit" | "waitUntil" | "sendEmail" | "detached"
+  "db" | "http" | "config" | "payments" | "audit" | "waitUntil" | "outbox" | "detached"
 > & { idempotency?: ServiceContext["idempotency"] };
 
 /**
  * The same context for work that runs after the response on its own connection (`detached`):
- * the request's Pool closes with the response, so background work must never use it.
+ * the request's Pool closes with the response, so background work must never use it. The
+ * request has handed its outbox to the Queue by then: background work that adds notifications
+ * flushes the outbox itself after its commits.
  */
 export function inBackground(ctx: PaymentsContext, db: PaymentsContext["db"]): PaymentsContext {
   return {
@@ -32,7 +34,7 @@ export function inBackground(ctx: PaymentsContext, db: PaymentsContext["db"]): P
     payments: ctx.payments,
     audit: ctx.audit,
     waitUntil: ctx.waitUntil,
-    sendEmail: ctx.sendEmail,
+    outbox: ctx.outbox,
     detached: ctx.detached,
   };
 }

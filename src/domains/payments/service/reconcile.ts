@@ -8,7 +8,8 @@
  *   as the webhook would; an open one past its expiry with nothing paid becomes `expired`;
  * - refunds still `requested` (Instamojo unreachable when asked) are sent again with their
  *   transaction id; `pending` ones are polled until Instamojo settles them;
- * - receipts and automatic-refund notices still due are sent.
+ * - receipts and automatic-refund notices still due (paid or accepted before they went through
+ *   the outbox) are queued, each with its stamp in one transaction.
  *
  * Each item is independent: one that fails is counted and left for the next run.
  */
@@ -17,7 +18,7 @@ import { payments, refunds } from "../../../db/schema";
 import { runAs, SYSTEM } from "../../../db/transaction";
 import { followUp } from "./confirm";
 import { lockPayment, type PaymentsContext, systemAudit, transition } from "./context";
-import { sendReceipt } from "./receipts";
+import { queueDueReceipt } from "./receipts";
 import { notifyAutomaticRefund, pollRefund, sendRefund } from "./refunds";
 import { settlePayment } from "./settle";
 
@@ -155,7 +156,7 @@ export async function reconcilePayments(
       .limit(limit),
   );
   await each(receiptsDue, async ({ id }) => {
-    if (await sendReceipt(ctx, id)) report.receiptsSent++;
+    if (await queueDueReceipt(ctx, id)) report.receiptsSent++;
   });
 
   const noticesDue = await runAs(ctx.http, SYSTEM, (q) =>
@@ -171,6 +172,8 @@ export async function reconcilePayments(
       )
       .limit(limit),
   );
-  await each(noticesDue, async ({ id }) => notifyAutomaticRefund(ctx, id));
+  await each(noticesDue, async ({ id }) => {
+    await notifyAutomaticRefund(ctx, id);
+  });
   return report;
 }

@@ -8,7 +8,8 @@
  *    deduplicates: a retry after a timeout, a crash or a second click never refunds twice.
  * 3. Its acceptance is applied in one transaction: the refund's state, the payment's
  *    refunded total and status, the credit note, the enrolment cancelled when the refund is full,
- *    the event and audit rows, and the admin's Idempotency-Key record.
+ *    the event and audit rows, the admin's Idempotency-Key record, and for an automatic refund
+ *    the student's notice (the outbox).
  *
  * A refund whose call failed in a way that may be retried stays `requested`; the scheduled job
  * sends it again (src/jobs/payments.ts) and polls `pending` ones until Instamojo settles them.
@@ -29,7 +30,6 @@ import {
 import { runAs, SYSTEM, type Transaction } from "../../../db/transaction";
 import type { AuditMeta } from "../../../lib/audit";
 import { recordAudit } from "../../../lib/audit";
-import { automaticRefundEmail } from "../../../lib/email";
 import { AppError, notFound } from "../../../lib/errors";
 import { hashToken } from "../../../lib/tokens";
 import {
@@ -338,6 +338,8 @@ async function accept(
       amountPaise: refund.amountPaise,
     },
   });
+  // An automatic refund (the seat was gone) is the student's news: told in this transaction.
+  if (refund.requestedBy === null) await queueRefundNotice(tx, ctx, refund.id);
   if (!full) return;
   // A full refund gives the seat back, unless another payment pays for it (a duplicate
   // payment refunded automatically; an old payment refunded after the student enrolled again).
@@ -477,43 +479,61 @@ export function toRefundView(refund: Refund, payment: Payment, note: Invoice | n
 }
 
 /**
- * Tells the student about an automatic refund (their seat was gone): once, after Instamojo
- * accepted it. The job calls it again for any not yet told.
+ * Queues the notice of an automatic refund (the seat paid for was gone) in `tx`, once, and
+ * stamps `notified_at` with it: accepting the refund calls it in the transaction that applies
+ * Instamojo's acceptance; the scheduled job (`notifyAutomaticRefund`) for any accepted before
+ * notices went through the outbox. The dedupe key `refund:<refund id>` keeps it one notice.
  */
-export async function notifyAutomaticRefund(ctx: PaymentsContext, refundId: string) {
-  const row = await runAs(ctx.http, SYSTEM, async (q) => {
-    const [r] = await q
-      .select({
-        refund: refunds,
-        name: users.fullName,
-        email: users.email,
-        course: courses.title,
-        batch: batches.name,
-      })
-      .from(refunds)
-      .innerJoin(payments, eq(payments.id, refunds.paymentId))
-      .innerJoin(users, eq(users.id, payments.userId))
-      .innerJoin(enrolments, eq(enrolments.id, payments.enrolmentId))
-      .innerJoin(batches, eq(batches.id, enrolments.batchId))
-      .innerJoin(courses, eq(courses.id, batches.courseId))
-      .where(eq(refunds.id, refundId))
-      .limit(1);
-    return r;
+export async function queueRefundNotice(
+  tx: Transaction,
+  ctx: Pick<PaymentsContext, "outbox">,
+  refundId: string,
+): Promise<boolean> {
+  const [row] = await tx
+    .select({
+      refund: refunds,
+      userId: users.id,
+      name: users.fullName,
+      email: users.email,
+      course: courses.title,
+      batch: batches.name,
+    })
+    .from(refunds)
+    .innerJoin(payments, eq(payments.id, refunds.paymentId))
+    .innerJoin(users, eq(users.id, payments.userId))
+    .innerJoin(enrolments, eq(enrolments.id, payments.enrolmentId))
+    .innerJoin(batches, eq(batches.id, enrolments.batchId))
+    .innerJoin(courses, eq(courses.id, batches.courseId))
+    .where(eq(refunds.id, refundId))
+    .for("update", { of: refunds })
+    .limit(1);
+  if (!row || row.refund.requestedBy !== null || row.refund.notifiedAt) return false;
+  if (row.refund.status !== "pending" && row.refund.status !== "refunded") return false;
+  await ctx.outbox.add(tx, {
+    channel: "email",
+    to: row.email,
+    template: "refund",
+    variables: {
+      status: "initiated",
+      name: row.name,
+      courseTitle: row.course,
+      batchName: row.batch,
+      amountPaise: row.refund.amountPaise,
+      automatic: true,
+      reason: row.refund.reason,
+    },
+    transactional: true,
+    dedupeKey: `refund:${refundId}`,
+    userId: row.userId,
   });
-  if (!row || row.refund.requestedBy !== null || row.refund.notifiedAt) return;
-  if (row.refund.status !== "pending" && row.refund.status !== "refunded") return;
-  const mail = automaticRefundEmail({
-    name: row.name,
-    course: row.course,
-    batch: row.batch,
-    amountPaise: row.refund.amountPaise,
-    reason: row.refund.reason,
-  });
-  await ctx.sendEmail({ to: row.email, ...mail, idempotencyKey: `refund-${refundId}` });
-  await runAs(ctx.http, SYSTEM, (q) =>
-    q
-      .update(refunds)
-      .set({ notifiedAt: sql`now()` })
-      .where(and(eq(refunds.id, refundId), sql`${refunds.notifiedAt} is null`)),
-  );
+  await tx
+    .update(refunds)
+    .set({ notifiedAt: sql`now()` })
+    .where(and(eq(refunds.id, refundId), sql`${refunds.notifiedAt} is null`));
+  return true;
+}
+
+/** The job's sweep: an accepted automatic refund not yet told, in its own transaction. */
+export function notifyAutomaticRefund(ctx: PaymentsContext, refundId: string): Promise<boolean> {
+  return runAs(ctx.db, SYSTEM, (tx) => queueRefundNotice(tx, ctx, refundId));
 }

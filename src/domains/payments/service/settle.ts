@@ -9,8 +9,9 @@
  *
  * On `paid`, in ONE transaction: the payment moves to paid; the enrolment becomes active and its
  * hold ends (or, when its seat is gone, an automatic refund is written to be sent); the tax
- * invoice is issued; the event and audit rows are written; and the receipt becomes due
- * (`receipt_sent_at` null is the queue: sent right after the commit, resent by the job).
+ * invoice is issued; the event and audit rows are written; and the receipt is queued in the
+ * outbox (`receipt_sent_at` stamped with it), so a payment is never paid without its receipt
+ * nor receipted without being paid.
  */
 import { eq, sql } from "drizzle-orm";
 import {
@@ -34,6 +35,7 @@ import {
   transition,
 } from "./context";
 import { issueInvoice } from "./invoices";
+import { queueReceipt } from "./receipts";
 
 export type SettleOutcome = "paid" | "failed" | "pending" | "duplicate" | "flagged" | "unknown";
 
@@ -133,7 +135,10 @@ export async function settlePayment(
     });
     const verdict = await placeStudent(tx, ctx, payment);
     await issueInvoice(tx, ctx.config, audit, payment);
-    if (verdict.activate) return { outcome: "paid", ...ids };
+    if (verdict.activate) {
+      await queueReceipt(tx, ctx, payment.id);
+      return { outcome: "paid", ...ids };
+    }
     const [refund] = await tx
       .insert(refunds)
       .values({
@@ -154,6 +159,9 @@ export async function settlePayment(
         after: { paymentId: payment.id, amountPaise: payment.amountPaise, reason: verdict.reason },
       });
     }
+    // No receipt (the refund's notice tells the student once Instamojo accepts it): this only
+    // takes the payment off the receipts still due.
+    await queueReceipt(tx, ctx, payment.id);
     return { outcome: "paid", ...ids, refundId: refund?.id };
   });
   return result;

@@ -1,71 +1,71 @@
 import type { ClassSession } from "../../../db/schema";
-import {
-  actionLink,
-  type RenderedEmail,
-  sessionCancelledEmail,
-  sessionRescheduledEmail,
-} from "../../../lib/email";
+import type { Transaction } from "../../../db/transaction";
+import { actionLink } from "../../../lib/notifications/links";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { Placement } from "./sessions";
 
 export interface Recipient {
+  userId: string;
   email: string;
   name: string;
 }
 
-/** Sends at a time, so a large batch neither floods the provider nor waits one by one. */
-const CONCURRENCY = 8;
-
-type Change =
-  | { kind: "rescheduled"; previousStartsAt: Date }
-  | { kind: "cancelled"; previousStartsAt?: undefined };
+export type ScheduleChange =
+  | {
+      kind: "rescheduled";
+      /** The class as it was before this change (its `updatedAt` names the change). */
+      before: ClassSession;
+    }
+  | { kind: "cancelled" };
 
 /**
- * Emails each student after the change has committed (never inside the transaction), off the
- * response path: every send lands in `email_outbox`; a failed one is logged there and by
- * `waitUntil`, and does not undo the change.
+ * Queues one `schedule_change` email per enrolled student in `tx`, the transaction that changes
+ * the class: a change that rolls back tells nobody, and one that commits tells everyone (the
+ * outbox delivers and retries; a failed send never undoes the change).
+ *
+ * The dedupe key names the change and the student, so the same change never queues a student's
+ * notice twice: a cancellation happens once; a reschedule is named by the version of the class
+ * it replaced (`updatedAt` before the change, which the reschedule checks under its lock).
  */
-export function notifyStudents(
-  ctx: ServiceContext,
+export async function queueScheduleChange(
+  tx: Transaction,
+  ctx: Pick<ServiceContext, "outbox" | "config">,
   recipients: Recipient[],
-  kind: Change["kind"],
-  about: { placement: Placement; session: ClassSession; previousStartsAt?: Date },
-) {
-  if (recipients.length === 0) return;
+  change: ScheduleChange,
+  about: { placement: Placement; session: ClassSession },
+): Promise<void> {
   const { placement, session } = about;
   const link = actionLink(ctx.config.APP_BASE_URL, "/schedule");
-  const render = (r: Recipient): RenderedEmail => {
+  const cause =
+    change.kind === "rescheduled"
+      ? `schedule_change:${session.id}:rescheduled:${change.before.updatedAt.getTime()}`
+      : `schedule_change:${session.id}:cancelled`;
+  for (const r of recipients) {
     const common = {
       name: r.name,
       courseTitle: placement.courseTitle,
       batchName: placement.batchName,
       sessionTitle: session.title,
-      timezone: placement.timezone,
+      timeZone: placement.timezone,
       link,
+      startsAt: session.startsAt.toISOString(),
     };
-    return kind === "rescheduled"
-      ? sessionRescheduledEmail({
-          ...common,
-          previousStartsAt: about.previousStartsAt ?? session.startsAt,
-          startsAt: session.startsAt,
-          durationMinutes: session.durationMinutes,
-        })
-      : sessionCancelledEmail({ ...common, startsAt: session.startsAt });
-  };
-  const queue = [...recipients];
-  let failed = 0;
-  const worker = async () => {
-    for (let r = queue.shift(); r; r = queue.shift()) {
-      await ctx.sendEmail({ to: r.email, ...render(r) }).catch(() => {
-        failed++;
-      });
-    }
-  };
-  const workers = Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker);
-  ctx.waitUntil(
-    Promise.all(workers).then(() => {
-      // One failure must not stop the others; waitUntil's guard logs the count.
-      if (failed > 0) throw new Error(`${failed} class ${kind} emails failed`);
-    }),
-  );
+    await ctx.outbox.add(tx, {
+      channel: "email",
+      to: r.email,
+      template: "schedule_change",
+      variables:
+        change.kind === "rescheduled"
+          ? {
+              change: "rescheduled",
+              ...common,
+              previousStartsAt: change.before.startsAt.toISOString(),
+              durationMinutes: session.durationMinutes,
+            }
+          : { change: "cancelled", ...common },
+      transactional: true,
+      dedupeKey: `${cause}:${r.userId}`,
+      userId: r.userId,
+    });
+  }
 }

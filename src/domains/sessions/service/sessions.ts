@@ -14,7 +14,7 @@ import type { ServiceContext } from "../../../lib/service-context";
 import { zoomFailureOf } from "../../../providers/zoom";
 import { invalidateCoursePage } from "../../catalogue/public";
 import type { CreateSessionInput, RescheduleSessionInput } from "../schemas";
-import { notifyStudents, type Recipient } from "./notify";
+import { queueScheduleChange, type Recipient } from "./notify";
 import { auditSession, toSessionView } from "./views";
 
 /** What a session's writes need to know about its batch and course. */
@@ -190,7 +190,7 @@ async function loadSession(ctx: ServiceContext, id: string) {
 /** The students to tell about a change: active enrolments of the batch, read in `tx`. */
 function activeStudents(tx: Transaction, batchId: string): Promise<Recipient[]> {
   return tx
-    .select({ email: users.email, name: users.fullName })
+    .select({ userId: users.id, email: users.email, name: users.fullName })
     .from(enrolments)
     .innerJoin(users, eq(users.id, enrolments.userId))
     .where(and(eq(enrolments.batchId, batchId), eq(enrolments.status, "active")));
@@ -211,7 +211,7 @@ function changesOf(before: ClassSession, input: RescheduleSessionInput) {
 
 /**
  * Changes a scheduled class: Zoom first (a failure is a 502 and the row stays as it was), then
- * the row and its audit; enrolled students are emailed after the commit.
+ * the row, its audit and an email to each enrolled student (the outbox), in one transaction.
  */
 export async function rescheduleSession(
   ctx: ServiceContext,
@@ -233,9 +233,9 @@ export async function rescheduleSession(
     timezone: changes.startsAt ? placement.timezone : undefined,
   });
 
-  let result: { after: ClassSession; recipients: Recipient[] };
+  let after: ClassSession;
   try {
-    result = await runAs(ctx.db, ctx.actor, async (tx) => {
+    after = await runAs(ctx.db, ctx.actor, async (tx) => {
       const [current] = await tx
         .select()
         .from(classSessions)
@@ -250,32 +250,34 @@ export async function rescheduleSession(
       if (current.updatedAt.getTime() !== before.updatedAt.getTime()) {
         throw conflict("The class changed meanwhile: reload it and try again.");
       }
-      const [after] = await tx
+      const [changed] = await tx
         .update(classSessions)
         .set(changes)
         .where(eq(classSessions.id, id))
         .returning();
-      if (!after) throw notFound("The class was not found.");
+      if (!changed) throw notFound("The class was not found.");
       await recordAudit(tx, ctx.audit, {
         action: "class_session.reschedule",
         entityType: "class_session",
         entityId: id,
         before: auditSession(current),
-        after: auditSession(after),
+        after: auditSession(changed),
       });
-      return { after, recipients: await activeStudents(tx, before.batchId) };
+      const recipients = await activeStudents(tx, before.batchId);
+      await queueScheduleChange(
+        tx,
+        ctx,
+        recipients,
+        { kind: "rescheduled", before: current },
+        { placement, session: changed },
+      );
+      return changed;
     });
   } catch (err) {
     await resyncMeeting(ctx, id, placement.timezone);
     throw err;
   }
   await invalidateCoursePage(ctx, placement.courseSlug);
-  const { after, recipients } = result;
-  notifyStudents(ctx, recipients, "rescheduled", {
-    placement,
-    session: after,
-    previousStartsAt: before.startsAt,
-  });
   return toSessionView(after);
 }
 
@@ -303,7 +305,8 @@ async function resyncMeeting(ctx: ServiceContext, id: string, timezone: string) 
 
 /**
  * Cancels a class: Zoom's meeting is deleted (one Zoom no longer knows counts as deleted), then
- * the row becomes `cancelled` (it stays listed as such), audited; students are emailed. Cancelling
+ * the row becomes `cancelled` (it stays listed as such), audited, and each student's email is
+ * queued in the same transaction. Cancelling
  * a cancelled class answers the same again without calling Zoom. An ended class → 409.
  */
 export async function cancelSession(ctx: ServiceContext, id: string) {
@@ -322,7 +325,7 @@ export async function cancelSession(ctx: ServiceContext, id: string) {
       .limit(1);
     if (!current) throw notFound("The class was not found.");
     // A concurrent cancel got here first: same answer, one audit row, one round of emails.
-    if (current.status === "cancelled") return { after: current, recipients: [], changed: false };
+    if (current.status === "cancelled") return { after: current, changed: false };
     if (current.status === "ended") throw conflict("The class has ended: it cannot be cancelled.");
     const [after] = await tx
       .update(classSessions)
@@ -337,12 +340,17 @@ export async function cancelSession(ctx: ServiceContext, id: string) {
       before: auditSession(current),
       after: auditSession(after),
     });
-    return { after, recipients: await activeStudents(tx, current.batchId), changed: true };
+    const recipients = await activeStudents(tx, current.batchId);
+    await queueScheduleChange(
+      tx,
+      ctx,
+      recipients,
+      { kind: "cancelled" },
+      { placement, session: after },
+    );
+    return { after, changed: true };
   });
-  if (result.changed) {
-    await invalidateCoursePage(ctx, placement.courseSlug);
-    notifyStudents(ctx, result.recipients, "cancelled", { placement, session: result.after });
-  }
+  if (result.changed) await invalidateCoursePage(ctx, placement.courseSlug);
   return toSessionView(result.after);
 }
 

@@ -1,8 +1,15 @@
-import { escapeHtml } from "../../email/templates";
 import { BRAND, oneLine } from "./format";
 import type { RenderedEmail } from "./types";
 
-export { escapeHtml };
+/** Text made safe inside HTML element content and double- or single-quoted attributes. */
+export function escapeHtml(value: string): string {
+  return value
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
 
 /** A paragraph, a link on its own line, or quoted user text (a support reply). */
 export type Block = { p: string } | { link: string; label: string } | { quote: string };

@@ -1,5 +1,4 @@
 import * as z from "zod";
-import { rupees } from "../../email/templates";
 
 /** Signs every message; SMS bodies start with it (the sender ID alone is not always shown). */
 export const BRAND = "Coaching";
@@ -57,11 +56,19 @@ function isTimeZone(zone: string): boolean {
 export const ticketNumber = () =>
   z.string().regex(/^TKT-\d{4}-\d{6}$/, { message: "ticket numbers look like TKT-2026-000123" });
 
-/** ₹ with Indian grouping from integer paise: 12345600 → "₹1,23,456.00". */
-export const formatRupees = rupees;
+/**
+ * ₹ with Indian grouping and two decimals from integer paise, without float arithmetic:
+ * 12345600 → "₹1,23,456.00".
+ */
+export function formatRupees(paise: number): string {
+  const whole = Math.trunc(paise / 100);
+  const rest = String(Math.abs(paise % 100)).padStart(2, "0");
+  return `₹${whole.toLocaleString("en-IN")}.${rest}`;
+}
 
 /** The same amount in GSM-7 characters ("₹" would turn an SMS into UCS-2 and halve it). */
-export const formatRupeesSms = (amountPaise: number) => rupees(amountPaise).replace("₹", "Rs.");
+export const formatRupeesSms = (amountPaise: number) =>
+  formatRupees(amountPaise).replace("₹", "Rs.");
 
 /**
  * "Mon, 7 Dec 2026, 5:30 pm IST": assembled from parts, so it reads the same whatever ICU
