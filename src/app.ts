@@ -8,6 +8,7 @@ import { registerCatalogueRoutes } from "./domains/catalogue";
 import { registerCertificateRoutes } from "./domains/certificates";
 import { registerEnrolmentRoutes } from "./domains/enrolments";
 import { registerGetLiveness, registerGetReadiness } from "./domains/health";
+import { registerInboxRoutes } from "./domains/inbox";
 import { isCsvImport, registerLeadRoutes } from "./domains/leads";
 import { registerLiveRoutes } from "./domains/live";
 import { registerNotificationRoutes } from "./domains/notifications";
@@ -80,6 +81,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerSessionRoutes(app);
   registerLeadRoutes(app);
   registerNotificationRoutes(app);
+  // The CRM inbox (admins) and the messaging providers' webhooks (signed, no login).
+  registerInboxRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
   // Likewise: the dev payments provider's checkout page, which posts the webhook to this app.

@@ -18,6 +18,11 @@ export const errorCatalog = {
   },
   BATCH_FULL: { status: 409, title: "The batch has no seats left" },
   ENROLMENT_CLOSED: { status: 409, title: "The batch is not taking enrolments" },
+  WHATSAPP_WINDOW_CLOSED: {
+    status: 409,
+    title: "WhatsApp allows only a template more than 24 hours after the contact last wrote",
+  },
+  CONTACT_OPTED_OUT: { status: 409, title: "The contact opted out of messages on this channel" },
   CERTIFICATE_REVOKED: { status: 410, title: "The certificate was revoked" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },
@@ -26,11 +31,13 @@ export const errorCatalog = {
     title: "This idempotency key was used for a different request",
   },
   UNPROCESSABLE: { status: 422, title: "The request is valid but cannot be carried out" },
+  CONTACT_UNREACHABLE: { status: 422, title: "The contact has no address on this channel" },
   RATE_LIMITED: { status: 429, title: "Too many requests" },
   INTERNAL_ERROR: { status: 500, title: "Something went wrong on our side" },
   BAD_ENVIRONMENT: { status: 500, title: "The service is misconfigured" },
   EXTERNAL_SERVICE_ERROR: { status: 502, title: "An upstream service failed" },
   DEPENDENCY_UNAVAILABLE: { status: 503, title: "A dependency is unavailable" },
+  WEBHOOK_NOT_CONFIGURED: { status: 503, title: "This webhook is not configured" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

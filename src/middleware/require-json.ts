@@ -11,11 +11,12 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 const WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's webhook, and
- * the dev checkout page's buttons. Their handlers read the form themselves.
+ * Where the sender posts an HTML form and cannot be asked for JSON: Instamojo's and Twilio's
+ * webhooks, and the dev checkout page's buttons. Their handlers read the form themselves.
  */
 const FORM_ROUTES = [
   /^\/v1\/webhooks\/instamojo\/?$/,
+  /^\/v1\/webhooks\/twilio\/sms\/?$/,
   /^\/dev\/instamojo\//,
   // RFC 8058: mail clients one-click unsubscribe with `List-Unsubscribe=One-Click` as a form.
   /^\/v1\/unsubscribe\/?$/,

@@ -23,9 +23,11 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatCertificateCode, newCertificateCode } from "../../src/lib/certificates/code";
+import { unsubscribeToken } from "../../src/lib/notifications/unsubscribe";
 import { hashPassword } from "../../src/lib/password";
 import { generateOpaqueToken, hashToken } from "../../src/lib/tokens";
 import { TURNSTILE_DUMMY_TOKEN } from "../../src/providers/turnstile";
+import { WEBHOOK_SECRETS } from "../inbox/support";
 import { insertBatch, insertCourse } from "../support/catalogue";
 import { adminQuery } from "../support/database";
 import {
@@ -259,6 +261,7 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await paymentFixtures(h, students)),
     ...(await certificateFixtures(h)),
     ...(await leadFixtures(h)),
+    ...(await inboxFixtures(h)),
   };
 }
 
@@ -276,6 +279,7 @@ async function leadFixtures(h: Harness): Promise<Hints> {
   );
   const [assignee] = await mintUsers(h, "admin", 1);
   const ids = fc.constantFrom(...rows.map((r) => r.id));
+  const unsubscribe = await unsubscribeToken(h.env.JWT_SECRET, emails[0] ?? "x@example.in");
   // Invitations of accounts made from leads (one per token: accepting one uses it up).
   const invitations = Array.from({ length: 4 }, () => generateOpaqueToken());
   await adminQuery(
@@ -305,6 +309,53 @@ async function leadFixtures(h: Harness): Promise<Hints> {
     "updateLead:lostReason": fc.constant("Chose another institute"),
     "updateLead:assigneeId": fc.constant(assignee?.id ?? null),
     "convertLead:id": ids,
+    // A marketing email's one-click unsubscribe link (src/lib/notifications/unsubscribe.ts).
+    "unsubscribePage:token": fc.constant(unsubscribe),
+    "unsubscribe:token": fc.constant(unsubscribe),
+  };
+}
+
+/**
+ * CRM inbox: contacts with an email and a phone to open threads with, email threads to reply on
+ * (no WhatsApp window to miss), an active admin to assign, a future snooze, a word to search,
+ * and the WhatsApp subscription check with the configured verify token.
+ */
+async function inboxFixtures(h: Harness): Promise<Hints> {
+  const rows = await adminQuery<{ contact: string; conversation: string }>(
+    `WITH c AS (
+       INSERT INTO contacts (name, email, phone, source, lead_status)
+       SELECT 'Fuzz Lead', 'fuzz-lead-' || g || '-' || md5(random()::text) || '@example.in',
+              '+9198' || lpad((floor(random() * 1e8))::bigint::text, 8, '0'), 'admin', 'new'
+         FROM generate_series(1, 4) AS g
+       RETURNING id, email
+     ), t AS (
+       INSERT INTO conversations (contact_id, channel, address, unread_count, last_inbound_at)
+       SELECT id, 'email', email, 1, now() FROM c RETURNING id, contact_id
+     ), m AS (
+       INSERT INTO messages (conversation_id, direction, body, status)
+       SELECT id, 'inbound', 'Fuzz question about batch timings and fees', 'received' FROM t
+     )
+     SELECT t.contact_id AS contact, t.id AS conversation FROM t`,
+    [],
+    h.database,
+  );
+  const [assignee] = await mintUsers(h, "admin", 1);
+  const conversationIds = fc.constantFrom(...rows.map((r) => r.conversation));
+  return {
+    "openConversation:contactId": fc.constantFrom(...rows.map((r) => r.contact)),
+    "updateConversation:id": conversationIds,
+    "updateConversation:assigneeId": fc.constantFrom(assignee?.id ?? null, null),
+    "updateConversation:snoozedUntil": fc.constantFrom(
+      new Date(Date.now() + 86_400_000).toISOString(),
+      null,
+    ),
+    "listConversationMessages:id": conversationIds,
+    "sendConversationMessage:id": conversationIds,
+    "sendConversationMessage:text": fc.constantFrom("Thanks, the batch starts Monday."),
+    "searchMessages:q": fc.constantFrom("timings", "batch fees", '"batch timings"'),
+    "verifyWhatsappWebhook:hub.mode": fc.constant("subscribe"),
+    "verifyWhatsappWebhook:hub.verify_token": fc.constant(WEBHOOK_SECRETS.WHATSAPP_VERIFY_TOKEN),
+    "verifyWhatsappWebhook:hub.challenge": fc.constant("1158201444"),
   };
 }
 
@@ -619,8 +670,18 @@ async function probeAccess(h: Harness, ops: Operation[]): Promise<Map<Caller, Se
   return access;
 }
 
-/** Operations only a provider can call successfully: their body is signed with its secret. */
-const SIGNED_BY_PROVIDERS = new Set(["receiveZoomWebhook", "receiveInstamojoWebhook"]);
+/**
+ * Operations only a provider can call successfully: their body is signed with its secret (or,
+ * for WhatsApp's subscription check, carries its verify token).
+ */
+const SIGNED_BY_PROVIDERS = new Set([
+  "receiveZoomWebhook",
+  "receiveInstamojoWebhook",
+  "verifyWhatsappWebhook",
+  "receiveWhatsappWebhook",
+  "receiveTwilioWebhook",
+  "receiveResendWebhook",
+]);
 
 /** A 2xx, or a redirect the operation documents as its answer (the payment return page). */
 function succeededAs(op: { redirects: number[] }, status: number): boolean {
@@ -633,7 +694,8 @@ describe("fuzzing every operation in /openapi.json", () => {
       `as ${caller}: no 5xx, every 4xx a problem, no role past its rights`,
       async (t) => {
         const started = Date.now();
-        const h = await Harness.init(t);
+        // The messaging webhooks' secrets, so they answer 401 to the fuzzer rather than 503.
+        const h = await Harness.init(t, { env: WEBHOOK_SECRETS });
         const res = await h.get<OpenApiDoc>("/openapi.json");
         expect(res.status).toBe(200);
         const doc = res.body;

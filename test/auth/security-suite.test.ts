@@ -202,7 +202,7 @@ const ENDPOINTS: Protected[] = [
   },
   { method: "POST", path: `/v1/admin/leads/${SOME_ID}/convert`, roles: ["admin", "super_admin"] },
   { method: "POST", path: "/v1/admin/leads/import", roles: ["admin", "super_admin"] },
-  // The outbox's admin views (merged from main without entries here).
+  // The outbox's admin views.
   { method: "GET", path: "/v1/admin/notifications", roles: ["admin", "super_admin"] },
   {
     method: "POST",
@@ -214,6 +214,32 @@ const ENDPOINTS: Protected[] = [
     path: "/v1/admin/notifications/templates/account_invitation/preview",
     roles: ["admin", "super_admin"],
   },
+  // The CRM inbox: admins and super admins.
+  { method: "GET", path: "/v1/admin/conversations", roles: ["admin", "super_admin"] },
+  {
+    method: "POST",
+    path: "/v1/admin/conversations",
+    roles: ["admin", "super_admin"],
+    body: { contactId: SOME_ID, channel: "sms" },
+  },
+  {
+    method: "PATCH",
+    path: `/v1/admin/conversations/${SOME_ID}`,
+    roles: ["admin", "super_admin"],
+    body: { important: true },
+  },
+  {
+    method: "GET",
+    path: `/v1/admin/conversations/${SOME_ID}/messages`,
+    roles: ["admin", "super_admin"],
+  },
+  {
+    method: "POST",
+    path: `/v1/admin/conversations/${SOME_ID}/messages`,
+    roles: ["admin", "super_admin"],
+    body: { text: "Hello" },
+  },
+  { method: "GET", path: "/v1/admin/messages/search?q=fees", roles: ["admin", "super_admin"] },
   { method: "GET", path: "/v1/admin/admin-requests", roles: ["super_admin"] },
   // Rate-limit tools are super admins' only: limits are a way around every other control.
   { method: "GET", path: "/v1/admin/rate-limits/top", roles: ["super_admin"] },
@@ -350,7 +376,17 @@ describe("security suite: every protected endpoint", () => {
       // Instamojo's webhook (its MAC is the credential) and the page it redirects the buyer to
       // (trusts nothing it is given: test/payments/checkout.test.ts).
       "POST /v1/webhooks/instamojo",
+      // The messaging providers' webhooks: their signatures are the credential
+      // (test/inbox/webhooks.test.ts); the GET is WhatsApp's verify-token check.
+      "GET /v1/webhooks/whatsapp",
+      "POST /v1/webhooks/whatsapp",
+      "POST /v1/webhooks/twilio/sms",
+      "POST /v1/webhooks/resend",
       "GET /v1/payments/return",
+      // One-click unsubscribe: the link's HMAC names the one address it can unsubscribe
+      // (test/notifications/unsubscribe.test.ts).
+      "GET /v1/unsubscribe",
+      "POST /v1/unsubscribe",
       // Certificates are checked by anyone: the verify page and the signed credential.
       "GET /v1/certificates/verify/:code",
       "GET /v1/certificates/:code/credential",
