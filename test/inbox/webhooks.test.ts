@@ -94,6 +94,26 @@ describe("POST /v1/webhooks/whatsapp", () => {
     expect(list.body.unread.messages).toBeGreaterThanOrEqual(1);
   });
 
+  it("a student writing in from their number is their contact, linked, not a new lead", async (t) => {
+    const h = await inboxHarness(t);
+    const phone = freshPhone();
+    const student = await h.asStudent();
+    await h.db.execute(sql`update users set phone = ${phone} where id = ${student.id}`);
+    const res = await postWhatsApp(h, inboundText(phone, "Is tomorrow's class on?"));
+    expect(res.status).toBe(200);
+    const [thread] = await h.db
+      .select({ contactId: conversations.contactId })
+      .from(conversations)
+      .where(and(eq(conversations.channel, "whatsapp"), eq(conversations.address, phone)));
+    const [contact] = await h.db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.id, thread?.contactId ?? ""));
+    expect(contact).toMatchObject({ userId: student.id, leadStatus: null, phone });
+    const mine = await h.db.select().from(contacts).where(eq(contacts.userId, student.id));
+    expect(mine).toHaveLength(1);
+  });
+
   it("a replayed delivery changes nothing (one message, unread 1, answered as a duplicate)", async (t) => {
     const h = await inboxHarness(t);
     const phone = freshPhone();

@@ -1,11 +1,14 @@
 /**
- * The inbox's one way to the contact behind an address. MERGE NOTE: the leads branch exports
- * `findOrCreateContact` from src/lib/contacts; once that is on main this file should become a
- * call to it (same contract: one contact per email and per E.164 phone, created as a new lead).
+ * The inbox's way to the contact behind an address that writes in on a new thread: the same
+ * matching as the lead form (src/lib/contacts), so a student's number finds the student's
+ * contact (linked, not duplicated) and a known lead is the same lead. Someone unknown writing in
+ * becomes a new lead whose source is the channel; a student stays a student.
  */
 import { eq } from "drizzle-orm";
-import { type Channel, contactActivities, contacts } from "../../../db/schema";
+import { type Channel, contacts } from "../../../db/schema";
 import type { Transaction } from "../../../db/transaction";
+import { JOB_AUDIT } from "../../../lib/audit";
+import { findOrCreateContact as matchContact } from "../../../lib/contacts";
 
 export interface ContactRef {
   id: string;
@@ -13,46 +16,27 @@ export interface ContactRef {
   created: boolean;
 }
 
-/**
- * The contact whose phone (WhatsApp, SMS) or email is `address`; someone unknown writing in
- * becomes a new lead whose source is the channel. Safe under concurrency: the unique index on
- * the address decides, and the loser reads the winner's row.
- */
+/** Provider webhooks act as the system: no person is behind the change. */
+const WEBHOOK_AUDIT = { ...JOB_AUDIT };
+
 export async function findOrCreateContact(
   tx: Transaction,
   input: { channel: Channel; address: string; name?: string },
 ): Promise<ContactRef> {
-  const column = input.channel === "email" ? contacts.email : contacts.phone;
-  const existing = async () =>
-    (
-      await tx
-        .select({ id: contacts.id, name: contacts.name })
-        .from(contacts)
-        .where(eq(column, input.address))
-        .limit(1)
-    )[0];
-  const found = await existing();
-  if (found) return { ...found, created: false };
-  const name = input.name?.trim().slice(0, 200) || input.address;
-  const [inserted] = await tx
-    .insert(contacts)
-    .values({
-      name,
+  const match = await matchContact(
+    tx,
+    {
+      name: input.name?.trim().slice(0, 200) || input.address,
       ...(input.channel === "email" ? { email: input.address } : { phone: input.address }),
       source: input.channel,
-      leadStatus: "new",
-    })
-    .onConflictDoNothing()
-    .returning({ id: contacts.id, name: contacts.name });
-  if (!inserted) {
-    const raced = await existing();
-    if (!raced) throw new Error("contact upsert found no row");
-    return { ...raced, created: false };
+      lead: false,
+      activity: { kind: "contact_wrote_in", data: { channel: input.channel } },
+    },
+    WEBHOOK_AUDIT,
+  );
+  const { contact } = match;
+  if (match.created && !contact.userId) {
+    await tx.update(contacts).set({ leadStatus: "new" }).where(eq(contacts.id, contact.id));
   }
-  await tx.insert(contactActivities).values({
-    contactId: inserted.id,
-    kind: "lead.created",
-    data: { source: input.channel, via: "inbound_message" },
-  });
-  return { ...inserted, created: true };
+  return { id: contact.id, name: contact.name, created: match.created };
 }
