@@ -9,11 +9,15 @@ import { channelsFromConfig, smsStatusCallbackUrl } from "../lib/notifications/c
 import { type DeliveryDeps, deadLetter, deliverNotification } from "../lib/notifications/deliver";
 import type { NotificationJob } from "../lib/notifications/outbox";
 
-const isJob = (body: unknown): body is NotificationJob =>
-  typeof body === "object" &&
-  body !== null &&
-  typeof (body as { id?: unknown }).id === "string" &&
-  /^[0-9a-f-]{36}$/i.test((body as { id: string }).id);
+const isJob = (body: unknown): body is NotificationJob => {
+  if (typeof body !== "object" || body === null) return false;
+  const { id, generation } = body as { id?: unknown; generation?: unknown };
+  return (
+    typeof id === "string" &&
+    /^[0-9a-f-]{36}$/i.test(id) &&
+    (generation === undefined || (Number.isInteger(generation) && (generation as number) >= 0))
+  );
+};
 
 export async function handleNotificationBatch(
   batch: MessageBatch<unknown>,
@@ -28,11 +32,7 @@ export async function handleNotificationBatch(
   const queue = env.NOTIFICATIONS as Queue<NotificationJob>;
 
   if (batch.queue.endsWith("-dlq")) {
-    const ids = batch.messages.map((m) => m.body).filter(isJob);
-    await deadLetter(
-      http,
-      ids.map((j) => j.id),
-    );
+    await deadLetter(http, batch.messages.map((m) => m.body).filter(isJob));
     batch.ackAll();
     return;
   }
@@ -45,8 +45,8 @@ export async function handleNotificationBatch(
     brand: config.SUPPLIER_NAME,
     whatsappLanguage: config.WHATSAPP_TEMPLATE_LANGUAGE,
     smsStatusCallbackUrl: smsStatusCallbackUrl(config),
-    requeue: async (id, delaySeconds) => {
-      await queue.send({ id }, { delaySeconds });
+    requeue: async (job, delaySeconds) => {
+      await queue.send(job, { delaySeconds });
     },
     logger,
     ...overrides,

@@ -167,6 +167,17 @@ describe("the outbox", () => {
     });
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ id: res.body.id, status: "queued" });
+    expect(h.queue.sent.map((s) => s.body)).toEqual([{ id: res.body.id, generation: 1 }]);
+    // The Queue may move the last failed try to the dead-letter queue only now, after the
+    // retry: that dead letter (generation 0) leaves the retried row alone.
+    const { createMessageBatch, getQueueResult } = await import("cloudflare:test");
+    const late = createMessageBatch("notifications-dlq", [
+      { id: "late", timestamp: Date.now(), attempts: 1, body: { id: res.body.id, generation: 0 } },
+    ]);
+    const lateCtx = createExecutionContext();
+    await createWorker(appWithNotifyRoute()).queue?.(late, h.env as never, lateCtx);
+    await getQueueResult(late, lateCtx);
+    expect((await rowOf(h, res.body.id))?.status).toBe("queued");
     await h.deliverNotifications();
     const sent = await rowOf(h, res.body.id);
     expect(sent).toMatchObject({ status: "sent", attempts: 4, sealedVariables: null });

@@ -107,24 +107,24 @@ export async function deliverQueued(
     const result = await getQueueResult(batch, ctx);
     const retriedIds = new Set(result.retryMessages.map((r) => r.msgId));
     const next: Pending[] = [];
-    const dead: string[] = [];
+    const dead: NotificationJob[] = [];
     const acked: string[] = [];
     for (const m of messages) {
       if (!retriedIds.has(m.id)) {
         acked.push(m.body.id);
         continue;
       }
-      if (m.attempts > MAX_RETRIES) dead.push(m.body.id);
+      if (m.attempts > MAX_RETRIES) dead.push(m.body);
       else next.push({ body: m.body, attempts: m.attempts + 1 });
     }
     if (dead.length > 0) {
       const dlq = createMessageBatch<NotificationJob>(
         "notifications-dlq",
-        dead.map((id, i) => ({
+        dead.map((body, i) => ({
           id: `dlq${round}-${i}`,
           timestamp: Date.now(),
           attempts: 1,
-          body: { id },
+          body,
         })),
       );
       const dctx = createExecutionContext();
@@ -136,7 +136,7 @@ export async function deliverQueued(
         id: messages.find((m) => m.id === r.msgId)?.body.id ?? r.msgId,
         delaySeconds: delays.get(r.msgId),
       })),
-      deadLettered: dead,
+      deadLettered: dead.map((d) => d.id),
       acked,
     });
     if (next.length > 0) await opts.beforeRetry?.(next.map((p) => p.body.id));

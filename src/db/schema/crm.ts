@@ -280,6 +280,11 @@ export const notifications = pgTable(
     transactional: boolean().notNull(),
     status: text({ enum: notificationStatuses }).notNull().default("queued"),
     attempts: integer().notNull().default(0),
+    /**
+     * Bumped by an admin's retry. Queue messages carry it, so a dead letter from before the
+     * retry cannot fail the row again.
+     */
+    generation: integer().notNull().default(0),
     /** Quiet hours: not before this time. */
     notBefore: timestamp("not_before", tz).notNull().defaultNow(),
     /**

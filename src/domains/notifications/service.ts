@@ -82,6 +82,7 @@ export async function retryNotification(ctx: ServiceContext, id: string) {
       .update(notifications)
       .set({
         status: "queued",
+        generation: sql`${notifications.generation} + 1`,
         notBefore: sql`now()`,
         lockedUntil: null,
         enqueuedAt: sql`now()`,
@@ -103,7 +104,7 @@ export async function retryNotification(ctx: ServiceContext, id: string) {
     });
     return updated as Notification;
   });
-  ctx.outbox.requeue(row.id);
+  ctx.outbox.requeue(row.id, row.generation);
   return toNotificationView(row);
 }
 

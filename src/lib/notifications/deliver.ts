@@ -51,7 +51,7 @@ export interface DeliveryDeps {
   /** Where Twilio posts delivery statuses (our webhook), when the API's public URL is known. */
   smsStatusCallbackUrl?: string;
   /** Hands a row to the Queue again (a delay past quiet hours or a lease). */
-  requeue: (id: string, delaySeconds: number) => Promise<void>;
+  requeue: (job: NotificationJob, delaySeconds: number) => Promise<void>;
   logger: Logger;
   now?: () => Date;
   random?: () => number;
@@ -92,7 +92,7 @@ export async function deliverNotification(
       )
       .returning(),
   );
-  if (!row) return whyNotLeased(deps, job.id);
+  if (!row) return whyNotLeased(deps, job);
 
   const blocked = await stillAllowed(deps, row, now);
   if (blocked) {
@@ -150,7 +150,8 @@ export async function deliverNotification(
   return { kind: "retry", delaySeconds };
 }
 
-async function whyNotLeased(deps: DeliveryDeps, id: string): Promise<Decision> {
+async function whyNotLeased(deps: DeliveryDeps, job: NotificationJob): Promise<Decision> {
+  const id = job.id;
   const [row] = await runAs(deps.http, SYSTEM, (q) =>
     q
       .select({
@@ -164,7 +165,7 @@ async function whyNotLeased(deps: DeliveryDeps, id: string): Promise<Decision> {
   // Rolled back, or already final: nothing to send.
   if (row?.status !== "queued") return { kind: "ack" };
   const wait = Math.max(row.dueIn, row.leasedFor, 1);
-  await deps.requeue(id, Math.min(MAX_QUEUE_DELAY_SECONDS, wait));
+  await deps.requeue(job, Math.min(MAX_QUEUE_DELAY_SECONDS, wait));
   return { kind: "ack" };
 }
 
@@ -296,17 +297,30 @@ async function finish(deps: DeliveryDeps, row: Notification, outcome: Outcome) {
   });
 }
 
-/** The dead-letter queue's consumer: whatever reached it is failed (and visible to admins). */
-export async function deadLetter(http: HttpDatabase, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await runAs(http, SYSTEM, (q) =>
-    q
-      .update(notifications)
-      .set({
-        status: "failed",
-        lockedUntil: null,
-        lastError: sql`coalesce(${notifications.lastError}, 'dead-lettered')`,
-      })
-      .where(and(inArray(notifications.id, ids), eq(notifications.status, "queued"))),
-  );
+/**
+ * The dead-letter queue's consumer: whatever reached it is failed (and visible to admins),
+ * unless an admin queued it again since: a dead letter of an earlier generation leaves the
+ * retried row alone (the Queue may move a message to the dead-letter queue after the retry).
+ */
+export async function deadLetter(http: HttpDatabase, jobs: NotificationJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await runAs(http, SYSTEM, async (q) => {
+    const [first, ...rest] = jobs.map((job) =>
+      q
+        .update(notifications)
+        .set({
+          status: "failed",
+          lockedUntil: null,
+          lastError: sql`coalesce(${notifications.lastError}, 'dead-lettered')`,
+        })
+        .where(
+          and(
+            eq(notifications.id, job.id),
+            eq(notifications.status, "queued"),
+            eq(notifications.generation, job.generation ?? 0),
+          ),
+        ),
+    );
+    if (first) await q.batch([first, ...rest]);
+  });
 }

@@ -19,6 +19,8 @@ import { unsubscribeLink } from "./unsubscribe";
 /** The Queue message: only the row id; everything else is read from the row when delivering. */
 export interface NotificationJob {
   id: string;
+  /** The row's generation when handed over (an admin's retry bumps it); absent means 0. */
+  generation?: number;
 }
 
 export interface NotificationRequest {
@@ -76,7 +78,7 @@ export async function suppressionOf(
 }
 
 export class Outbox {
-  private pending: { id: string; notBefore: Date }[] = [];
+  private pending: { id: string; notBefore: Date; generation: number }[] = [];
   private readonly now: () => Date;
 
   constructor(private readonly opts: OutboxOptions) {
@@ -130,7 +132,7 @@ export class Outbox {
       return { id: existing.id, status: "queued", notBefore: existing.notBefore, duplicate: true };
     }
     if (suppressed) return { id, status: "suppressed", reason: suppressed };
-    this.pending.push({ id, notBefore });
+    this.pending.push({ id, notBefore, generation: 0 });
     return { id, status: "queued", notBefore, duplicate: false };
   }
 
@@ -159,8 +161,8 @@ export class Outbox {
   }
 
   /** Queues a row again (an admin's retry of a failed notification), after the caller commits. */
-  requeue(id: string, notBefore: Date = this.now()) {
-    this.pending.push({ id, notBefore });
+  requeue(id: string, generation: number, notBefore: Date = this.now()) {
+    this.pending.push({ id, notBefore, generation });
   }
 
   get size(): number {
@@ -177,7 +179,7 @@ export class Outbox {
     if (batch.length === 0) return;
     const now = this.now().getTime();
     const messages = batch.map((p) => ({
-      body: { id: p.id } satisfies NotificationJob,
+      body: { id: p.id, generation: p.generation } satisfies NotificationJob,
       delaySeconds: Math.min(
         MAX_QUEUE_DELAY_SECONDS,
         Math.max(0, Math.ceil((p.notBefore.getTime() - now) / 1000)),

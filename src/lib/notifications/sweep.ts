@@ -22,7 +22,7 @@ export async function sweepOutbox(
   // Claims the rows (stamping enqueued_at) and hands them over in one transaction: if the
   // hand-over fails the stamp rolls back and the next sweep takes them again.
   return runAs(db, SYSTEM, async (tx) => {
-    const rows = await tx.execute<{ id: string; delay: number }>(sql`
+    const rows = await tx.execute<{ id: string; generation: number; delay: number }>(sql`
       update notifications n
          set enqueued_at = greatest(now(), n.not_before)
        where n.id in (
@@ -34,9 +34,9 @@ export async function sweepOutbox(
           order by not_before
           limit ${batch}
           for update skip locked)
-      returning n.id, greatest(0, ceil(extract(epoch from n.not_before - now())))::int as delay`);
+      returning n.id, n.generation, greatest(0, ceil(extract(epoch from n.not_before - now())))::int as delay`);
     const messages = rows.rows.map((r) => ({
-      body: { id: r.id } satisfies NotificationJob,
+      body: { id: r.id, generation: r.generation } satisfies NotificationJob,
       delaySeconds: Math.min(MAX_QUEUE_DELAY_SECONDS, r.delay),
     }));
     for (let i = 0; i < messages.length; i += 100) {

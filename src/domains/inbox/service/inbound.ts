@@ -272,12 +272,18 @@ async function touchContact(
   await tx.update(contacts).set({ lastActivityAt: sql`now()` }).where(eq(contacts.id, contactId));
 }
 
-/** The outbound message a provider id names: on the message itself, or on its notification. */
+/**
+ * The outbound message a provider id names: on the message itself, or on its notification.
+ * Sends through the development channels (provider `dev`, ids `dev-<uuid>`) match too, so a
+ * local walk-through can play the provider's status callbacks; outside development no row is
+ * ever `dev` (src/env.ts refuses the development channels there).
+ */
 const byProviderId = (provider: string, id: string) =>
   sql`${messages.direction} = 'outbound' and (
-    (${messages.provider} = ${provider} and ${messages.providerMessageId} = ${id})
+    (${messages.provider} in (${provider}, 'dev') and ${messages.providerMessageId} = ${id})
     or ${messages.notificationId} in (
-      select n.id from notifications n where n.provider = ${provider} and n.provider_message_id = ${id}))`;
+      select n.id from notifications n
+       where n.provider in (${provider}, 'dev') and n.provider_message_id = ${id}))`;
 
 /**
  * Moves a message's status forward, never back: statuses arrive out of order, so a late
