@@ -13,6 +13,7 @@ import {
   notifications,
   users,
 } from "../../src/db/schema";
+import { openVariables } from "../../src/lib/notifications/seal";
 import type { Harness } from "../support/harness";
 import {
   type ConversationBody,
@@ -193,15 +194,43 @@ describe("POST /v1/admin/conversations/{id}/messages", () => {
       status: "queued",
       transactional: false,
     });
-    // The secret link is sealed, never stored in the clear or copied into the thread.
+    // The unsubscribe link is made for the recipient and sealed, never stored in the clear or
+    // copied into the thread.
     expect(row?.variables).not.toHaveProperty("unsubscribeLink");
     expect(row?.sealedVariables).toBeTruthy();
+    const opened = await openVariables(h.env.JWT_SECRET, row?.id ?? "", row?.sealedVariables ?? "");
+    const made = new URL(String(opened?.unsubscribeLink));
+    expect(made.pathname).toBe("/v1/unsubscribe");
+
+    // An admin cannot choose the opt-out link, nor send account or payment templates.
+    for (const body of [
+      {
+        template: {
+          ...LEAD_FOLLOW_UP.template,
+          variables: {
+            ...LEAD_FOLLOW_UP.template.variables,
+            unsubscribeLink: "https://evil.example/unsubscribe",
+          },
+        },
+      },
+      {
+        template: {
+          name: "password_reset",
+          variables: { name: "Asha", link: "https://evil.example/reset?token=x" },
+        },
+      },
+      { template: { name: "payment_receipt", variables: {} } },
+    ]) {
+      const refusedTemplate = await reply(h, admin, thread.id, body);
+      expect(refusedTemplate.status, JSON.stringify(body)).toBe(400);
+      expect(refusedTemplate.body.code).toBe("VALIDATION_FAILED");
+    }
     const [message] = await h.db
       .select()
       .from(messages)
       .where(eq(messages.id, template.body.message.id));
     expect(message?.template).toBe("lead_follow_up");
-    expect(JSON.stringify(message)).not.toContain("Qm3Tx7Vb2Lc9Nw5Kp8Rd");
+    expect(JSON.stringify(message)).not.toContain(made.searchParams.get("token") ?? "-");
     expect(message?.body).toContain("UPSC Prelims 2027 Foundation");
 
     // A contact who never wrote has no window at all.

@@ -307,7 +307,10 @@ export async function rowCounts(h: Harness, conversationId: string, address: str
   return row;
 }
 
-/** A valid `lead_follow_up` (marketing: quiet hours apply; `unsubscribeLink` is a secret). */
+/**
+ * A valid `lead_follow_up` (marketing: quiet hours apply). Its `unsubscribeLink` is made by the
+ * outbox for the recipient, never given.
+ */
 export const LEAD_FOLLOW_UP = {
   template: {
     name: "lead_follow_up",
@@ -316,7 +319,6 @@ export const LEAD_FOLLOW_UP = {
       courseTitle: "UPSC Prelims 2027 Foundation",
       counsellorName: "Rohan Gupta",
       link: "https://learn.example.in/courses/upsc-prelims-2027",
-      unsubscribeLink: "https://learn.example.in/unsubscribe?token=Qm3Tx7Vb2Lc9Nw5Kp8Rd",
     },
   },
 };

@@ -335,6 +335,40 @@ describe("the outbox", () => {
     expect(Math.abs(delay - wanted)).toBeLessThanOrEqual(2);
   });
 
+  it("holds marketing that reaches the consumer in quiet hours until 09:00 IST", async (t) => {
+    const h = await harness(t);
+    const to = address();
+    const res = await notify(h, {
+      channel: "email",
+      to,
+      template: "lead_follow_up",
+      variables: omit(getTemplate("lead_follow_up").sample, "unsubscribeLink"),
+      transactional: false,
+    });
+    // Due now (e.g. queued at 20:59, or retried): the consumer runs at 23:00 IST.
+    await h.db
+      .update(notifications)
+      .set({ notBefore: new Date(Date.now() - 60_000) })
+      .where(eq(notifications.id, res.body.id));
+    h.queue.sent.splice(0);
+    const at = new Date("2026-12-07T23:00:00+05:30");
+    const { createMessageBatch, getQueueResult } = await import("cloudflare:test");
+    const { handleNotificationBatch } = await import("../../src/jobs/notifications");
+    const batch = createMessageBatch("notifications", [
+      { id: "q", timestamp: Date.now(), attempts: 1, body: { id: res.body.id } },
+    ]);
+    const ctx = createExecutionContext();
+    await handleNotificationBatch(batch, h.env as never, { now: () => at });
+    await getQueueResult(batch, ctx);
+    const row = await rowOf(h, res.body.id);
+    expect(row).toMatchObject({ status: "queued", attempts: 0 });
+    expect(row?.notBefore.toISOString()).toBe(new Date("2026-12-08T09:00:00+05:30").toISOString());
+    expect(h.queue.sent).toEqual([
+      { body: { id: res.body.id, generation: 0 }, delaySeconds: 36_000 },
+    ]);
+    expect(await emailsAt(to)).toEqual([]);
+  });
+
   it("the every-minute sweep hands over what a request could not", async (t) => {
     const h = await harness(t);
     const to = address();

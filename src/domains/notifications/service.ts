@@ -11,6 +11,7 @@ import {
 import { runAs, SYSTEM } from "../../db/transaction";
 import { recordAudit } from "../../lib/audit";
 import { AppError, notFound, validationFailed } from "../../lib/errors";
+import { afterQuietHours } from "../../lib/notifications/ist";
 import { getTemplate, previewTemplate } from "../../lib/notifications/templates";
 import { verifyUnsubscribeToken } from "../../lib/notifications/unsubscribe";
 import { keysetPage, listScope } from "../../lib/pagination";
@@ -83,7 +84,8 @@ export async function retryNotification(ctx: ServiceContext, id: string) {
       .set({
         status: "queued",
         generation: sql`${notifications.generation} + 1`,
-        notBefore: sql`now()`,
+        // Marketing waits out quiet hours on a retry too.
+        notBefore: current.transactional ? new Date() : afterQuietHours(new Date()),
         lockedUntil: null,
         enqueuedAt: sql`now()`,
       })
@@ -104,7 +106,7 @@ export async function retryNotification(ctx: ServiceContext, id: string) {
     });
     return updated as Notification;
   });
-  ctx.outbox.requeue(row.id, row.generation);
+  ctx.outbox.requeue(row.id, row.generation, row.notBefore);
   return toNotificationView(row);
 }
 

@@ -94,6 +94,31 @@ export async function deliverNotification(
   );
   if (!row) return whyNotLeased(deps, job);
 
+  // Quiet hours hold at delivery too: a Queue backlog, the sweep or an admin's retry can bring
+  // a marketing message due before 21:00 to the consumer after it.
+  if (!row.transactional) {
+    const opens = afterQuietHours(now);
+    if (opens.getTime() > now.getTime()) {
+      await runAs(deps.http, SYSTEM, (q) =>
+        q
+          .update(notifications)
+          .set({
+            attempts: sql`${notifications.attempts} - 1`,
+            lockedUntil: null,
+            notBefore: opens,
+            enqueuedAt: opens,
+          })
+          .where(and(eq(notifications.id, row.id), eq(notifications.status, "queued"))),
+      );
+      const wait = Math.ceil((opens.getTime() - now.getTime()) / 1000);
+      await deps.requeue(
+        { id: row.id, generation: row.generation },
+        Math.min(MAX_QUEUE_DELAY_SECONDS, wait),
+      );
+      return { kind: "ack" };
+    }
+  }
+
   const blocked = await stillAllowed(deps, row, now);
   if (blocked) {
     await finish(deps, row, { status: blocked.status, error: blocked.error });

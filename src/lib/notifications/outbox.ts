@@ -137,14 +137,14 @@ export class Outbox {
   }
 
   /**
-   * A template with an `unsubscribeLink` variable gets one made for its recipient when the
-   * caller gave none (marketing email: RFC 8058 one-click, src/lib/notifications/unsubscribe.ts).
+   * A template with an `unsubscribeLink` variable gets the one made for its recipient
+   * (marketing email: RFC 8058 one-click, src/lib/notifications/unsubscribe.ts), whatever the
+   * caller passed: an opt-out link must always work.
    */
   private async withUnsubscribeLink(req: NotificationRequest): Promise<NotificationRequest> {
     const template = getTemplate(req.template);
     const secret = template?.secretVariables as readonly string[] | undefined;
     if (!secret?.includes("unsubscribeLink")) return req;
-    if (req.secrets?.unsubscribeLink || req.variables.unsubscribeLink) return req;
     const base = this.opts.unsubscribeBaseUrl ?? "http://127.0.0.1:8787";
     const link = await unsubscribeLink(base, this.opts.secret, req.to);
     return { ...req, secrets: { ...req.secrets, unsubscribeLink: link } };

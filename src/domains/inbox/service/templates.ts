@@ -17,6 +17,21 @@ export const REPLY_TEMPLATE = "conversation_reply";
 
 const MASK = "https://example.invalid/redacted";
 
+/**
+ * What an admin may send from the inbox: messages about courses and classes. Account and
+ * payment templates (password resets, invitations, receipts) are written only by the flows
+ * that issue their tokens and facts; from the inbox they would be a way to send a convincing
+ * "reset your password" link of the admin's choosing to anyone.
+ */
+export const INBOX_TEMPLATES: readonly string[] = [
+  "lead_follow_up",
+  "class_reminder",
+  "schedule_change",
+];
+
+/** Made by the outbox for the recipient (src/lib/notifications/unsubscribe.ts), never given. */
+const GENERATED = new Set(["unsubscribeLink"]);
+
 export interface PreparedTemplate {
   transactional: boolean;
   /** Stored on the notification and shown to admins. */
@@ -35,10 +50,27 @@ export function prepareTemplate(
   variables: Record<string, unknown>,
 ): PreparedTemplate {
   const def = getTemplate(name);
-  if (!def) {
-    throw validationFailed([{ path: "template.name", message: `No template named ${name}` }]);
+  if (!def || !INBOX_TEMPLATES.includes(name)) {
+    throw validationFailed([
+      {
+        path: "template.name",
+        message: `${name} cannot be sent from the inbox (one of: ${INBOX_TEMPLATES.join(", ")})`,
+      },
+    ]);
   }
-  const checked = renderTemplate(name, channel, variables);
+  for (const key of GENERATED) {
+    if (Object.hasOwn(variables, key)) {
+      throw validationFailed([
+        { path: `template.variables.${key}`, message: "Made for each recipient; leave it out" },
+      ]);
+    }
+  }
+  const generated = Object.fromEntries(
+    [...GENERATED]
+      .filter((key) => (def.secretVariables as readonly string[]).includes(key))
+      .map((key) => [key, MASK]),
+  );
+  const checked = renderTemplate(name, channel, { ...variables, ...generated });
   if (!checked.ok) {
     const errors: FieldError[] =
       checked.error === "unsupported_channel"
@@ -52,7 +84,7 @@ export function prepareTemplate(
   const secretNames = def.secretVariables as readonly string[];
   const safe: Record<string, unknown> = {};
   const secrets: Record<string, unknown> = {};
-  const masked: Record<string, unknown> = {};
+  const masked: Record<string, unknown> = { ...generated };
   for (const [k, v] of Object.entries(variables)) {
     const secret = secretNames.includes(k);
     (secret ? secrets : safe)[k] = v;
