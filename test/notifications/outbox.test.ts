@@ -130,6 +130,48 @@ describe("the outbox", () => {
     expect(await rowOf(h, res.body.id)).toMatchObject({ status: "sent", attempts: 1 });
   });
 
+  it("a WhatsApp send whose earlier try left no outcome fails for an admin instead of going twice", async (t) => {
+    const h = await harness(t);
+    const phone = `+9198${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+    const whatsapp = await notify(h, {
+      channel: "whatsapp",
+      to: phone,
+      template: "class_reminder",
+      variables: getTemplate("class_reminder").sample,
+      transactional: true,
+    });
+    const to = address();
+    const email = await notify(h, verification(to));
+    // As if a consumer leased both, called the provider, and died before recording anything.
+    for (const id of [whatsapp.body.id, email.body.id]) {
+      await h.db
+        .update(notifications)
+        .set({ attempts: 1, lockedUntil: new Date(Date.now() - 1_000) })
+        .where(eq(notifications.id, id));
+    }
+    await h.deliverNotifications();
+    const stuck = await rowOf(h, whatsapp.body.id);
+    expect(stuck).toMatchObject({ status: "failed", attempts: 2 });
+    expect(stuck?.lastError).toContain("OUTCOME_UNKNOWN");
+    const sent = await fetch(
+      `${FAKE_WHATSAPP}/__messages?to=${encodeURIComponent(phone.slice(1))}`,
+    );
+    expect(await sent.json()).toEqual([]);
+    // Email goes again: Resend deduplicates on the row id.
+    expect(await rowOf(h, email.body.id)).toMatchObject({ status: "sent" });
+    expect(await emailsAt(to)).toHaveLength(1);
+    // The admin who checked retries it: it goes, once.
+    const admin = await h.asAdmin();
+    const retried = await h.post(`/v1/admin/notifications/${whatsapp.body.id}/retry`, undefined, {
+      headers: admin.auth,
+    });
+    expect(retried.status).toBe(202);
+    await h.deliverNotifications();
+    expect(await rowOf(h, whatsapp.body.id)).toMatchObject({ status: "sent" });
+    const after = await fetch(`${FAKE_WHATSAPP}/__messages?to=${encodeURIComponent(phone)}`);
+    expect(await after.json()).toHaveLength(1);
+  });
+
   it("fails three times, ends failed and visible to admins, and succeeds on an admin's retry", async (t) => {
     const h = await harness(t);
     const to = address();

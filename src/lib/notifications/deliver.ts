@@ -13,7 +13,7 @@
  *    and jitter (a 429's Retry-After when longer); the last one marks the row `failed` and goes
  *    on to the dead-letter queue. A permanent failure is `failed` at once.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { HttpDatabase } from "../../db/client";
 import { conversations, messages, type Notification, notifications } from "../../db/schema";
 import { runAs, SYSTEM } from "../../db/transaction";
@@ -31,6 +31,9 @@ import { openVariables } from "./seal";
 
 /** Tries in all: the first and the Queue's `max_retries` (wrangler.toml). */
 export const MAX_ATTEMPTS = 3;
+export const OUTCOME_UNKNOWN =
+  "OUTCOME_UNKNOWN: an earlier try may have reached the person (this provider takes no idempotency key); check before retrying";
+
 /** How long one delivery holds its lease; longer than any provider call (10 s timeout). */
 const LEASE_SECONDS = 120;
 
@@ -75,23 +78,34 @@ export async function deliverNotification(
   queueAttempt: number,
 ): Promise<Decision> {
   const now = deps.now?.() ?? new Date();
-  const [row] = await runAs(deps.http, SYSTEM, (q) =>
-    q
+  // The lease, and what it replaced: a lease that ran out means an earlier delivery started
+  // and recorded no outcome (its isolate died, or its database write failed).
+  const [claimed] = await runAs(deps.http, SYSTEM, (q) => {
+    const prev = q.$with("prev").as(
+      q
+        .select({ id: notifications.id, previousLease: notifications.lockedUntil })
+        .from(notifications)
+        .where(eq(notifications.id, job.id)),
+    );
+    return q
+      .with(prev)
       .update(notifications)
       .set({
         attempts: sql`${notifications.attempts} + 1`,
         lockedUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`,
       })
+      .from(prev)
       .where(
         and(
-          eq(notifications.id, job.id),
+          eq(notifications.id, prev.id),
           eq(notifications.status, "queued"),
           sql`${notifications.notBefore} <= now() + interval '5 seconds'`,
           sql`(${notifications.lockedUntil} is null or ${notifications.lockedUntil} < now())`,
         ),
       )
-      .returning(),
-  );
+      .returning({ row: getTableColumns(notifications), previousLease: prev.previousLease });
+  });
+  const row = claimed?.row as Notification | undefined;
   if (!row) return whyNotLeased(deps, job);
 
   // Quiet hours hold at delivery too: a Queue backlog, the sweep or an admin's retry can bring
@@ -119,6 +133,15 @@ export async function deliverNotification(
     }
   }
 
+  // WhatsApp and Twilio take no idempotency key: a send whose outcome was never recorded may
+  // have reached the person, and sending again could reach them twice. Such a row fails for an
+  // admin to look at and retry, instead of going out again by itself (email is resent: Resend
+  // deduplicates on the row id).
+  if (claimed?.previousLease && row.channel !== "email") {
+    await finish(deps, row, { status: "failed", error: OUTCOME_UNKNOWN });
+    return { kind: "ack" };
+  }
+
   const blocked = await stillAllowed(deps, row, now);
   if (blocked) {
     await finish(deps, row, { status: blocked.status, error: blocked.error });
@@ -137,6 +160,11 @@ export async function deliverNotification(
       provider: rendered.provider,
       providerMessageId: outcome.providerMessageId,
     });
+    return { kind: "ack" };
+  }
+  if (outcome.code === "TIMEOUT" && row.channel !== "email") {
+    // The request went out and no answer came: it may have been sent (see above).
+    await finish(deps, row, { status: "failed", error: OUTCOME_UNKNOWN, provider: rendered.provider });
     return { kind: "ack" };
   }
   const error = outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error;
