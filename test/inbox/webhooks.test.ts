@@ -94,6 +94,22 @@ describe("POST /v1/webhooks/whatsapp", () => {
     expect(list.body.unread.messages).toBeGreaterThanOrEqual(1);
   });
 
+  it("a NUL character in a message or a name is dropped, not a failed delivery", async (t) => {
+    const h = await inboxHarness(t);
+    const phone = freshPhone();
+    const res = await postWhatsApp(
+      h,
+      inboundText(phone, "fees\u0000 for the batch?", { name: "As\u0000ha" }),
+    );
+    expect(res.status).toBe(200);
+    const [row] = await h.db
+      .select({ body: messages.body })
+      .from(messages)
+      .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+      .where(eq(conversations.address, phone));
+    expect(row?.body).toBe("fees for the batch?");
+  });
+
   it("a student writing in from their number is their contact, linked, not a new lead", async (t) => {
     const h = await inboxHarness(t);
     const phone = freshPhone();

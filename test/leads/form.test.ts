@@ -229,6 +229,28 @@ describe("POST /v1/leads", () => {
     expect((await contactByPhone(h, `+91${digits}`))?.userId).toBe(student.id);
   });
 
+  it("someone else's email with a student's phone is not joined to the student, nor is staff", async (t) => {
+    const h = await Harness.init(t);
+    const student = await h.asStudent();
+    const admin = await h.asAdmin();
+    const [studentPhone, adminPhone] = [freshMobile(), freshMobile()];
+    await adminQuery(
+      "UPDATE users SET phone = $2 WHERE id = $1",
+      [student.id, `+91${studentPhone}`],
+      h.database,
+    );
+    await adminQuery(
+      "UPDATE users SET phone = $2 WHERE id = $1",
+      [admin.id, `+91${adminPhone}`],
+      h.database,
+    );
+    const stranger = freshLeadEmail();
+    expect((await postLead(h, { email: stranger, phone: studentPhone })).status).toBe(202);
+    expect((await contactByEmail(h, stranger))?.userId).toBeNull();
+    expect((await postLead(h, { phone: adminPhone })).status).toBe(202);
+    expect((await contactByPhone(h, `+91${adminPhone}`))?.userId).toBeNull();
+  });
+
   it("a student-only contact (no lead status) becomes a new lead", async (t) => {
     const h = await Harness.init(t);
     const student = await h.asStudent();

@@ -10,7 +10,7 @@
  * (an email is one person's; a phone is often a family's), both get a `contact_conflict`
  * activity, and B keeps its phone.
  */
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import {
   type Contact,
   type ContactSource,
@@ -266,20 +266,26 @@ async function matchOrInsert(
 }
 
 /** The student (by email first, then the oldest with the phone) these addresses name. */
+/**
+ * The student these addresses name. Staff accounts are never a lead's student. A phone alone
+ * (a WhatsApp or SMS message, a form without email) links by phone; with an email given, only
+ * that email links: someone typing their own email and a student's phone must not be joined to
+ * the student's account (replies to the contact would reach them).
+ */
 async function findStudent(tx: Transaction, email: string | null, phone: string | null) {
   if (email) {
     const [u] = await tx
       .select({ id: users.id })
       .from(users)
-      .where(eq(users.email, email))
+      .where(and(eq(users.email, email), eq(users.role, "student")))
       .limit(1);
-    if (u) return { id: u.id, by: "student_email" as const };
+    return u ? { id: u.id, by: "student_email" as const } : null;
   }
   if (phone) {
     const [u] = await tx
       .select({ id: users.id })
       .from(users)
-      .where(eq(users.phone, phone))
+      .where(and(eq(users.phone, phone), eq(users.role, "student")))
       .orderBy(asc(users.createdAt))
       .limit(1);
     if (u) return { id: u.id, by: "student_phone" as const };

@@ -81,12 +81,14 @@ export async function deliverNotification(
   // The lease, and what it replaced: a lease that ran out means an earlier delivery started
   // and recorded no outcome (its isolate died, or its database write failed).
   const [claimed] = await runAs(deps.http, SYSTEM, (q) => {
-    const prev = q.$with("prev").as(
-      q
-        .select({ id: notifications.id, previousLease: notifications.lockedUntil })
-        .from(notifications)
-        .where(eq(notifications.id, job.id)),
-    );
+    const prev = q
+      .$with("prev")
+      .as(
+        q
+          .select({ id: notifications.id, previousLease: notifications.lockedUntil })
+          .from(notifications)
+          .where(eq(notifications.id, job.id)),
+      );
     return q
       .with(prev)
       .update(notifications)
@@ -164,7 +166,11 @@ export async function deliverNotification(
   }
   if (outcome.code === "TIMEOUT" && row.channel !== "email") {
     // The request went out and no answer came: it may have been sent (see above).
-    await finish(deps, row, { status: "failed", error: OUTCOME_UNKNOWN, provider: rendered.provider });
+    await finish(deps, row, {
+      status: "failed",
+      error: OUTCOME_UNKNOWN,
+      provider: rendered.provider,
+    });
     return { kind: "ack" };
   }
   const error = outcome.code ? `${outcome.code}: ${outcome.error}` : outcome.error;

@@ -15,6 +15,10 @@ import type { WebhookItem } from "./inbound";
 const E164 = /^\+[1-9][0-9]{7,14}$/;
 
 export function whatsappItems(webhook: WhatsAppWebhook): WebhookItem[] {
+  return whatsappItemsRaw(webhook).map(withoutNul);
+}
+
+function whatsappItemsRaw(webhook: WhatsAppWebhook): WebhookItem[] {
   const items: WebhookItem[] = [];
   for (const m of webhook.inbound) {
     if (!E164.test(m.from)) continue;
@@ -51,6 +55,11 @@ export function whatsappItems(webhook: WhatsAppWebhook): WebhookItem[] {
 }
 
 export function twilioItem(webhook: TwilioWebhook): WebhookItem | null {
+  const item = twilioItemRaw(webhook);
+  return item ? withoutNul(item) : null;
+}
+
+function twilioItemRaw(webhook: TwilioWebhook): WebhookItem | null {
   if (webhook.kind === "inbound") {
     const from = normalizePhone(webhook.from);
     if (!from || !E164.test(from)) return null;
@@ -85,6 +94,10 @@ export function twilioItem(webhook: TwilioWebhook): WebhookItem | null {
 }
 
 export function resendItem(svixId: string, event: ResendEvent): WebhookItem {
+  return withoutNul(resendItemRaw(svixId, event));
+}
+
+function resendItemRaw(svixId: string, event: ResendEvent): WebhookItem {
   const base = { key: svixId, event: event.type };
   switch (event.outcome) {
     case "sent":
@@ -111,4 +124,17 @@ export function resendItem(svixId: string, event: ResendEvent): WebhookItem {
     default:
       return { ...base, kind: "note" };
   }
+}
+
+/**
+ * Postgres text cannot hold U+0000: one in a message or a name would fail the whole delivery's
+ * transaction on every retry of it. Removed from every string of an item before it is stored.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return value.replaceAll("\u0000", "") as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value instanceof Date || value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withoutNul(v)]),
+  ) as T;
 }

@@ -17,7 +17,9 @@ export async function submitLead(ctx: ServiceContext, input: CreateLeadBody) {
   const verdict = await turnstileFromConfig(ctx.config).verify({
     token: input.turnstileToken,
     remoteIp: ctx.audit.ip ?? undefined,
-    idempotencyKey: ctx.idempotency?.key,
+    // No idempotency_key: with one, siteverify accepts the same token again, and the client
+    // picks its Idempotency-Key (scoped per address here), so one solved challenge could be
+    // replayed from many addresses. A replayed request is answered by the idempotency record.
   });
   if (!verdict.ok) {
     if (verdict.reason === "unavailable") throw dependencyUnavailable("turnstile");
