@@ -2,11 +2,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   addBusinessMinutes,
+  atRiskAt,
+  atRiskThreshold,
   type BusinessCalendar,
   BusinessHoursConfigError,
   businessMinutesBetween,
   defaultCalendar,
+  dueAt,
+  elapsedBusinessMinutes,
   parseHolidays,
+  parseSlaTargets,
+  SLA_TARGETS,
+  type StatusEvent,
+  slaState,
 } from "../../src/lib/business-hours";
 
 // Dates used below (IST): 2026-12-05 is a Saturday, 12-06 a Sunday, 12-07 a Monday;
@@ -32,17 +40,38 @@ const add = (start: string, minutes: number, c: BusinessCalendar = cal) =>
 const between = (a: string, b: string, c: BusinessCalendar = cal) =>
   businessMinutesBetween(ist(a), ist(b), c);
 
+const events = (...pairs: [string, string][]): StatusEvent[] =>
+  pairs.map(([at, status]) => ({ at: ist(at), status }));
+
 describe("the done-means", () => {
   it("an urgent ticket created Saturday 17:30 IST has its first response due Monday 09:30", () => {
-    expect(add("2026-12-05 17:30", 60)).toBe("2026-12-07 09:30");
+    const target = SLA_TARGETS.urgent.firstResponse;
+    expect(add("2026-12-05 17:30", target)).toBe("2026-12-07 09:30");
+    expect(wall(dueAt(ist("2026-12-05 17:30"), target, [], cal))).toBe("2026-12-07 09:30");
   });
 
   it("with that Monday a holiday, Tuesday 09:30", () => {
-    expect(add("2026-12-05 17:30", 60, defaultCalendar(["2026-12-07"]))).toBe("2026-12-08 09:30");
+    const holidayMonday = defaultCalendar(["2026-12-07"]);
+    const target = SLA_TARGETS.urgent.firstResponse;
+    expect(add("2026-12-05 17:30", target, holidayMonday)).toBe("2026-12-08 09:30");
+    const timeline = events(["2026-12-05 17:30", "open"]);
+    expect(wall(dueAt(ist("2026-12-05 17:30"), target, timeline, holidayMonday))).toBe(
+      "2026-12-08 09:30",
+    );
   });
 });
 
 describe("defaults", () => {
+  it("are the issue's table in business minutes (a day is 9 working hours)", () => {
+    expect(SLA_TARGETS).toEqual({
+      urgent: { firstResponse: 60, resolution: 480 },
+      high: { firstResponse: 240, resolution: 1080 },
+      normal: { firstResponse: 480, resolution: 2700 },
+      low: { firstResponse: 1080, resolution: 5400 },
+    });
+    expect(Object.isFrozen(SLA_TARGETS) && Object.isFrozen(SLA_TARGETS.urgent)).toBe(true);
+  });
+
   it("the calendar is IST, Monday–Saturday 09:00–18:00", () => {
     expect(defaultCalendar(["2027-01-26", "2026-12-25"])).toEqual({
       timeZone: "Asia/Kolkata",
@@ -122,8 +151,8 @@ describe("week boundaries", () => {
   });
 
   it("a start on a Sunday counts from Monday's opening", () => {
-    expect(add("2026-12-06 12:00", 480)).toBe("2026-12-07 17:00");
-    expect(add("2026-12-06 12:00", 1080)).toBe("2026-12-08 18:00");
+    expect(add("2026-12-06 12:00", SLA_TARGETS.normal.firstResponse)).toBe("2026-12-07 17:00");
+    expect(add("2026-12-06 12:00", SLA_TARGETS.high.resolution)).toBe("2026-12-08 18:00");
   });
 });
 
@@ -167,12 +196,12 @@ describe("holidays", () => {
 
 describe("long targets", () => {
   it("a low-priority resolution (10 days) from Monday 09:00 ends Thursday of the next week at 18:00", () => {
-    expect(add("2026-12-07 09:00", 5400)).toBe("2026-12-17 18:00");
+    expect(add("2026-12-07 09:00", SLA_TARGETS.low.resolution)).toBe("2026-12-17 18:00");
   });
 
   it("10 days across Christmas and New Year holidays, three calendar weeks", () => {
     const c = defaultCalendar(parseHolidays("2026-12-25,2027-01-01"));
-    const due = addBusinessMinutes(ist("2026-12-22 11:00"), 5400, c);
+    const due = addBusinessMinutes(ist("2026-12-22 11:00"), SLA_TARGETS.low.resolution, c);
     expect(wall(due)).toBe("2027-01-05 11:00");
     expect(due.toISOString()).toBe("2027-01-05T05:30:00.000Z");
     expect(businessMinutesBetween(ist("2026-12-22 11:00"), due, c)).toBe(5400);
@@ -213,6 +242,155 @@ describe("a zone with daylight saving (not IST's case, but the conversion stays 
     expect(businessMinutesBetween(new Date("2026-03-27T00:00:00Z"), spring, london)).toBe(
       540 + 540 + 30,
     );
+  });
+});
+
+describe("elapsedBusinessMinutes: the clock stops while pending", () => {
+  const timeline = events(
+    ["2026-12-08 09:00", "open"],
+    ["2026-12-08 11:00", "pending"], // 2 h open
+    ["2026-12-09 11:00", "open"], // pending one working day
+  );
+
+  it("open 2 h, pending a day, open again: only the open parts count", () => {
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-09 15:00"), cal)).toBe(120 + 240);
+    // Ignoring the pause it would be the whole of Tuesday and Wednesday morning.
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-09 15:00"), cal, [])).toBe(900);
+  });
+
+  it("counts nothing while paused and nothing after `until`", () => {
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-08 17:00"), cal)).toBe(120);
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-09 11:00"), cal)).toBe(120);
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-08 10:00"), cal)).toBe(60);
+    expect(elapsedBusinessMinutes(timeline, ist("2026-12-08 08:00"), cal)).toBe(0);
+  });
+
+  it("a ticket pending across a weekend", () => {
+    const weekend = events(
+      ["2026-12-11 16:00", "open"], // Friday: 2 h
+      ["2026-12-12 10:00", "pending"], // Saturday: 1 h
+      ["2026-12-15 10:00", "open"], // Monday missed entirely; Tuesday: 2 h
+    );
+    expect(elapsedBusinessMinutes(weekend, ist("2026-12-15 12:00"), cal)).toBe(300);
+    // Unpaused, Saturday 10:00–18:00, all of Monday and Tuesday 09:00–10:00 count too.
+    expect(elapsedBusinessMinutes(weekend, ist("2026-12-15 12:00"), cal, [])).toBe(300 + 1080);
+  });
+
+  it("takes events in any order, other status names, and custom paused statuses", () => {
+    const shuffled = [timeline[2], timeline[0], timeline[1]] as StatusEvent[];
+    expect(elapsedBusinessMinutes(shuffled, ist("2026-12-09 15:00"), cal)).toBe(360);
+    const onHold = events(
+      ["2026-12-08 09:00", "open"],
+      ["2026-12-08 10:00", "on_hold"],
+      ["2026-12-08 12:00", "in_progress"],
+    );
+    expect(elapsedBusinessMinutes(onHold, ist("2026-12-08 13:00"), cal)).toBe(240);
+    expect(elapsedBusinessMinutes(onHold, ist("2026-12-08 13:00"), cal, ["on_hold"])).toBe(120);
+  });
+
+  it("no events: nothing elapsed", () => {
+    expect(elapsedBusinessMinutes([], ist("2026-12-09 15:00"), cal)).toBe(0);
+  });
+});
+
+describe("dueAt and atRiskAt", () => {
+  const start = ist("2026-12-08 09:00");
+  const target = SLA_TARGETS.normal.firstResponse; // 480
+
+  it("a pause pushes the deadline out by exactly the business time paused", () => {
+    expect(wall(dueAt(start, target, events(["2026-12-08 09:00", "open"]), cal))).toBe(
+      "2026-12-08 17:00",
+    );
+    const resumed = events(
+      ["2026-12-08 09:00", "open"],
+      ["2026-12-08 11:00", "pending"],
+      ["2026-12-09 11:00", "open"],
+    );
+    const due = dueAt(start, target, resumed, cal);
+    expect(wall(due)).toBe("2026-12-09 17:00");
+    expect(elapsedBusinessMinutes(resumed, due as Date, cal)).toBe(target);
+  });
+
+  it("is null while the ticket is paused with time left, and says so by being null", () => {
+    const waiting = events(["2026-12-08 09:00", "open"], ["2026-12-08 11:00", "pending"]);
+    expect(dueAt(start, target, waiting, cal)).toBeNull();
+    expect(atRiskAt(start, target, waiting, cal)).toBeNull();
+  });
+
+  it("keeps a deadline already passed before the pause", () => {
+    const late = events(["2026-12-08 09:00", "open"], ["2026-12-08 11:00", "pending"]);
+    expect(wall(dueAt(start, 60, late, cal))).toBe("2026-12-08 10:00");
+  });
+
+  it("treats a ticket with no events yet as running from `start`", () => {
+    expect(wall(dueAt(start, 60, [], cal))).toBe("2026-12-08 10:00");
+  });
+
+  it("starts paused when the status in effect at `start` is paused", () => {
+    const timeline = events(["2026-12-08 08:00", "pending"], ["2026-12-08 14:00", "open"]);
+    expect(wall(dueAt(start, 60, timeline, cal))).toBe("2026-12-08 15:00");
+  });
+
+  it("atRiskAt is when max(25% of the target, 30 min) is left", () => {
+    const running = events(["2026-12-08 09:00", "open"]);
+    expect(wall(atRiskAt(start, 480, running, cal))).toBe("2026-12-08 15:00"); // 120 left
+    expect(wall(atRiskAt(start, 60, running, cal))).toBe("2026-12-08 09:30"); // 30 left
+    expect(wall(atRiskAt(start, 20, running, cal))).toBe("2026-12-08 09:00"); // from the start
+    expect(atRiskThreshold(5400)).toBe(1350);
+    expect(atRiskThreshold(60)).toBe(30);
+    expect(atRiskThreshold(20)).toBe(20);
+    expect(atRiskThreshold(480, { fraction: 0.1, minutes: 15 })).toBe(48);
+  });
+
+  it("a scheduled job comparing now with the stored instants agrees with slaState", () => {
+    const timeline = events(
+      ["2026-12-05 16:00", "open"],
+      ["2026-12-05 17:00", "pending"],
+      ["2026-12-07 12:00", "open"],
+    );
+    const begin = ist("2026-12-05 16:00");
+    const due = dueAt(begin, target, timeline, cal) as Date;
+    const risk = atRiskAt(begin, target, timeline, cal) as Date;
+    expect(wall(due)).toBe("2026-12-08 10:00"); // 60 Sat + 360 Mon + 60 Tue
+    expect(wall(risk)).toBe("2026-12-07 17:00"); // 120 (25%) left
+    const stateAt = (ms: number) =>
+      slaState({ target, elapsed: elapsedBusinessMinutes(timeline, new Date(ms), cal) });
+    expect(stateAt(risk.getTime() - 1)).toBe("ok");
+    expect(stateAt(risk.getTime())).toBe("at_risk");
+    expect(stateAt(due.getTime() - 1)).toBe("at_risk");
+    expect(stateAt(due.getTime())).toBe("breached");
+  });
+
+  it("a deadline at 18:00 reads as breached overnight, by either route", () => {
+    const due = dueAt(start, 540, [], cal) as Date;
+    expect(wall(due)).toBe("2026-12-08 18:00");
+    const evening = ist("2026-12-08 21:00");
+    expect(evening >= due).toBe(true);
+    const elapsed = elapsedBusinessMinutes(events(["2026-12-08 09:00", "open"]), evening, cal);
+    expect(slaState({ target: 540, elapsed })).toBe("breached");
+  });
+});
+
+describe("slaState", () => {
+  it.each([
+    [60, 0, "ok"],
+    [60, 29, "ok"],
+    [60, 30, "at_risk"],
+    [60, 59.99, "at_risk"],
+    [60, 60, "breached"],
+    [60, 600, "breached"],
+    [5400, 4049, "ok"],
+    [5400, 4050, "at_risk"],
+    [20, 0, "at_risk"],
+  ])("target %d, elapsed %d → %s", (target, elapsed, state) => {
+    expect(slaState({ target, elapsed })).toBe(state);
+  });
+
+  it("takes another policy, and refuses nonsense", () => {
+    expect(slaState({ target: 480, elapsed: 400 }, { fraction: 0.1, minutes: 15 })).toBe("ok");
+    expect(slaState({ target: 480, elapsed: 440 }, { fraction: 0.1, minutes: 15 })).toBe("at_risk");
+    expect(() => slaState({ target: 60, elapsed: Number.NaN })).toThrow(RangeError);
+    expect(() => slaState({ target: -1, elapsed: 0 })).toThrow(RangeError);
   });
 });
 
@@ -281,6 +459,10 @@ describe("bad input", () => {
     expect(() => addBusinessMinutes(ok, Number.NaN, cal)).toThrow(RangeError);
     expect(() => addBusinessMinutes(ok, Number.POSITIVE_INFINITY, cal)).toThrow(RangeError);
     expect(() => businessMinutesBetween(ok, new Date(Number.NaN), cal)).toThrow(RangeError);
+    expect(() => dueAt(ok, -5, [], cal)).toThrow(RangeError);
+    expect(() => elapsedBusinessMinutes([{ at: new Date("x"), status: "open" }], ok, cal)).toThrow(
+      RangeError,
+    );
   });
 
   it("refuses a calendar that cannot be counted on", () => {
@@ -340,5 +522,41 @@ describe("parseHolidays", () => {
 
   it("defaultCalendar checks its holidays the same way", () => {
     expect(() => defaultCalendar(["2026-13-01"])).toThrow(BusinessHoursConfigError);
+  });
+});
+
+describe("parseSlaTargets", () => {
+  it("unset or blank gives the defaults", () => {
+    expect(parseSlaTargets(undefined)).toBe(SLA_TARGETS);
+    expect(parseSlaTargets("  ")).toBe(SLA_TARGETS);
+    expect(parseSlaTargets("{}")).toEqual(SLA_TARGETS);
+  });
+
+  it("overrides only what it names", () => {
+    const targets = parseSlaTargets('{"urgent":{"firstResponse":30},"low":{"resolution":8100}}');
+    expect(targets).toEqual({
+      ...SLA_TARGETS,
+      urgent: { firstResponse: 30, resolution: 480 },
+      low: { firstResponse: 1080, resolution: 8100 },
+    });
+    expect(SLA_TARGETS.urgent.firstResponse).toBe(60);
+    expect(Object.isFrozen(targets.urgent)).toBe(true);
+  });
+
+  it.each([
+    ["not JSON", "{urgent: 30}", /not valid JSON/],
+    ["an array", "[]", /invalid/],
+    ["null", "null", /invalid/],
+    ["an unknown priority", '{"urgnet":{"firstResponse":30}}', /urgnet/],
+    ["an unknown field", '{"urgent":{"frstResponse":30}}', /frstResponse/],
+    ["zero", '{"urgent":{"firstResponse":0}}', /more than 0/],
+    ["a negative", '{"high":{"resolution":-60}}', /more than 0/],
+    ["a fraction", '{"high":{"resolution":90.5}}', /whole number/],
+    ["a string", '{"high":{"resolution":"90"}}', /high\.resolution/],
+    ["milliseconds for minutes", '{"low":{"resolution":324000000}}', /at most 54000/],
+    ["first response after resolution", '{"urgent":{"firstResponse":600}}', /urgent first/],
+  ])("refuses %s", (_, json, message) => {
+    expect(() => parseSlaTargets(json)).toThrow(BusinessHoursConfigError);
+    expect(() => parseSlaTargets(json)).toThrow(message);
   });
 });
