@@ -15,6 +15,7 @@ import { registerNotificationRoutes } from "./domains/notifications";
 import { registerPaymentRoutes } from "./domains/payments";
 import { registerRateLimitRoutes } from "./domains/rate-limits";
 import { registerSessionRoutes } from "./domains/sessions";
+import { isAttachmentUpload, registerTicketRoutes } from "./domains/tickets";
 import { registerWellKnownRoutes } from "./domains/well-known";
 import type { AppEnv } from "./lib/context";
 import { handleError } from "./lib/handle-error";
@@ -54,11 +55,18 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerGetLiveness(app);
 
   app.use("*", init());
-  app.use("*", bodyLimitFromConfig());
-  // JSON only, except the leads import, whose body is a CSV file.
+  // The attachment upload (multipart, up to 10 MB) has its own limit on its route.
+  const limitBody = bodyLimitFromConfig();
+  app.use("*", (c, next) =>
+    isAttachmentUpload(c.req.method, c.req.path) ? next() : limitBody(c, next),
+  );
+  // JSON only, except the leads import (a CSV file) and the attachment upload (multipart).
   const json = requireJson();
   app.use("*", (c, next) =>
-    isCsvImport(c.req.method, c.req.path, c.req.header("Content-Type")) ? next() : json(c, next),
+    isCsvImport(c.req.method, c.req.path, c.req.header("Content-Type")) ||
+    isAttachmentUpload(c.req.method, c.req.path)
+      ? next()
+      : json(c, next),
   );
   // After the body limit: per-account and per-session counters read the (size-checked) body.
   registerAuthLimits(app);
@@ -83,6 +91,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerNotificationRoutes(app);
   // The CRM inbox (admins) and the messaging providers' webhooks (signed, no login).
   registerInboxRoutes(app);
+  // Support tickets (students and admins) and their attachments.
+  registerTicketRoutes(app);
   // Development and tests only (404 elsewhere): where the dev Zoom provider's join URLs lead.
   registerZoomDevPages(app);
   // Likewise: the dev payments provider's checkout page, which posts the webhook to this app.

@@ -1,4 +1,11 @@
 import * as z from "zod";
+import {
+  type BusinessCalendar,
+  BusinessHoursConfigError,
+  defaultCalendar,
+  parseHolidays,
+  parseSlaTargets,
+} from "./lib/business-hours";
 import { certificateKeyProblems } from "./lib/certificates/keys";
 import { resolvePolicies } from "./lib/rate-limit/policies";
 
@@ -210,7 +217,37 @@ export const envSchema = z.object({
   CERT_ISSUER_NAME: z.string().min(1).default("Demo Coaching"),
   /** Base of the public verify URL printed in certificates' QR codes. */
   PUBLIC_VERIFY_BASE_URL: httpUrl.default("http://127.0.0.1:8787"),
+  /**
+   * Support SLA targets in business minutes, JSON overriding some defaults, e.g.
+   * `{"urgent":{"firstResponse":30}}` (see src/lib/business-hours/sla.ts). Blank: the defaults.
+   */
+  SUPPORT_SLA_TARGETS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => businessHours(ctx, "SUPPORT_SLA_TARGETS", () => parseSlaTargets(v))),
+  /** Support's days off, `YYYY-MM-DD,YYYY-MM-DD` (IST): no SLA time is counted on them. */
+  SUPPORT_HOLIDAYS: z
+    .string()
+    .default("")
+    .transform((v, ctx) =>
+      businessHours(
+        ctx,
+        "SUPPORT_HOLIDAYS",
+        (): BusinessCalendar => defaultCalendar(parseHolidays(v)),
+      ),
+    ),
 });
+
+/** A business-hours setting parsed by its own parser; its refusal becomes a config issue. */
+function businessHours<T>(ctx: z.RefinementCtx, name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof BusinessHoursConfigError)) throw err;
+    ctx.addIssue({ code: "custom", message: `${name}: ${err.message}` });
+    return z.NEVER;
+  }
+}
 
 export type AppConfig = z.infer<typeof envSchema>;
 

@@ -1,9 +1,11 @@
 /**
  * The every-minute job (cron `* * * * *`): class reminders for classes starting within the
  * hour, and the outbox sweep, so a notification whose hand-over to the Queue was lost goes out
- * within minutes, not at the next 15-minute maintenance run. Each step is independent.
+ * within minutes, not at the next 15-minute maintenance run; support tickets' SLA marks and
+ * the auto-close of tickets solved 7 days ago. Each step is independent.
  */
 import { dbFromConfig, httpFromConfig } from "../db/client";
+import { autoCloseSolved, markSlaBreaches } from "../domains/tickets/public";
 import { loadConfig } from "../env";
 import { type NotificationJob, Outbox } from "../lib/notifications/outbox";
 import { sweepOutbox } from "../lib/notifications/sweep";
@@ -14,6 +16,8 @@ export const MINUTELY_CRON = "* * * * *";
 export interface MinutelyReport {
   remindersQueued: number;
   notificationsSwept: number;
+  slaMarks: number;
+  ticketsAutoClosed: number;
   failures: { step: string; error: string }[];
 }
 
@@ -23,7 +27,13 @@ export async function runMinutely(env: Env): Promise<MinutelyReport> {
   const config = loaded.config;
   const queue = env.NOTIFICATIONS as Queue<NotificationJob>;
   const { db, close } = dbFromConfig(config, { minTimeoutMs: 15_000 });
-  const report: MinutelyReport = { remindersQueued: 0, notificationsSwept: 0, failures: [] };
+  const report: MinutelyReport = {
+    remindersQueued: 0,
+    notificationsSwept: 0,
+    slaMarks: 0,
+    ticketsAutoClosed: 0,
+    failures: [],
+  };
   const attempt = async (step: string, work: () => Promise<void>) => {
     try {
       await work();
@@ -37,6 +47,17 @@ export async function runMinutely(env: Env): Promise<MinutelyReport> {
       report.remindersQueued = await queueClassReminders(db, outbox, config);
       await outbox.flush(httpFromConfig(config));
     });
+    await attempt("ticketSla", async () => {
+      const outbox = new Outbox({ secret: config.JWT_SECRET, queue });
+      report.slaMarks = await markSlaBreaches(db, { outbox, config });
+      await outbox.flush(httpFromConfig(config));
+    });
+    await attempt("ticketAutoClose", async () => {
+      const outbox = new Outbox({ secret: config.JWT_SECRET, queue });
+      report.ticketsAutoClosed = await autoCloseSolved(db, { outbox, config });
+      await outbox.flush(httpFromConfig(config));
+    });
+    // Last: it hands over whatever the steps above queued and could not flush.
     await attempt("outboxSweep", async () => {
       report.notificationsSwept = await sweepOutbox(db, queue);
     });

@@ -23,6 +23,11 @@ export const errorCatalog = {
     title: "WhatsApp allows only a template more than 24 hours after the contact last wrote",
   },
   CONTACT_OPTED_OUT: { status: 409, title: "The contact opted out of messages on this channel" },
+  TICKET_CLOSED: {
+    status: 409,
+    title: "The ticket can no longer be replied to: open a new ticket",
+  },
+  ATTACHMENT_LIMIT: { status: 409, title: "The ticket has as many attachments as it may" },
   CERTIFICATE_REVOKED: { status: 410, title: "The certificate was revoked" },
   PAYLOAD_TOO_LARGE: { status: 413, title: "The request body is too large" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "The content type is not supported" },

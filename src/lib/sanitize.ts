@@ -43,3 +43,36 @@ const filter = new FilterXSS({
 export function sanitizeRichText(html: string): string {
   return filter.process(html);
 }
+
+const ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+};
+
+/**
+ * The text of sanitised rich text, for search, notifications and "is it empty?": block ends
+ * and `<br>` become line breaks, tags go, entities are decoded, blank lines collapse.
+ */
+export function richTextToPlain(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, "\n")
+    .replace(/<\/(p|li|blockquote|pre|h3|h4)>/gi, "\n")
+    .replace(/<[^>]*>/g, "")
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
+      if (name[0] === "#") {
+        const code =
+          name[1] === "x" || name[1] === "X"
+            ? Number.parseInt(name.slice(2), 16)
+            : Number.parseInt(name.slice(1), 10);
+        return code > 0 && code <= 0x10ffff && code !== 0 ? String.fromCodePoint(code) : "";
+      }
+      return ENTITIES[name.toLowerCase()] ?? whole;
+    })
+    .replace(/[ \t]+\n/g, "\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}

@@ -34,6 +34,8 @@ export interface ServiceContext {
    * Work in `detached` runs after that hand-over: it calls `outbox.flush(http)` after its commit.
    */
   outbox: Outbox;
+  /** Uploaded files (R2 bucket `FILES`): private objects, read only through the API. */
+  files: R2Bucket;
   /** The KV cache layer (src/lib/cache): only for what any anonymous reader may see. */
   cache: Cache;
   /**
@@ -93,6 +95,7 @@ export function serviceContext(c: AppContext): ServiceContext {
     },
     certificateStatus: services.certificateStatus,
     outbox: services.outbox,
+    files: services.files,
     get cache() {
       cache ??= new Cache({
         kv: services.cache,

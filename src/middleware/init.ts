@@ -33,6 +33,8 @@ export interface Services {
   readonly payments: PaymentsProvider;
   /** Notifications written in this request's transactions; handed to the Queue after it. */
   readonly outbox: Outbox;
+  /** Uploaded files (R2): private, served only through the API. */
+  readonly files: R2Bucket;
 }
 
 export function init(): MiddlewareHandler<AppEnv> {
@@ -94,6 +96,7 @@ export function init(): MiddlewareHandler<AppEnv> {
         return payments;
       },
       outbox,
+      files: c.env.FILES,
     });
     try {
       await next();

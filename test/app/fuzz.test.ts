@@ -143,6 +143,11 @@ class Actor {
     return this.user?.accessToken;
   }
 
+  /** The identity the last `token()` handed out. */
+  get current(): TestUser | undefined {
+    return this.user;
+  }
+
   /** Whether the current identity's session may have ended (then a 401 is expected). */
   get sessionMayHaveEnded() {
     return this.ended;
@@ -262,6 +267,110 @@ async function createFixtures(h: Harness, students: TestUser[]): Promise<Hints> 
     ...(await certificateFixtures(h)),
     ...(await leadFixtures(h)),
     ...(await inboxFixtures(h)),
+    ...ticketHints(),
+  };
+}
+
+/**
+ * Support tickets belong to one student, and the student caller changes identity every few
+ * requests: the hints name placeholder ids that `OwnTickets` turns, per request, into the
+ * current caller's own open ticket, solved ticket or attachment (made on first use). Admins get
+ * those of a student of their own.
+ */
+const MY_TICKET = "00000000-0000-4000-8000-00000000f001";
+const MY_SOLVED_TICKET = "00000000-0000-4000-8000-00000000f002";
+const MY_ATTACHMENT = "00000000-0000-4000-8000-00000000f003";
+
+class OwnTickets {
+  private readonly byUser = new Map<string, Promise<Record<string, string>>>();
+  private owner: Promise<TestUser | undefined> | undefined;
+
+  constructor(private readonly h: Harness) {}
+
+  async personalise(req: FuzzRequest, caller: Caller, user: TestUser | undefined) {
+    if (![MY_TICKET, MY_SOLVED_TICKET, MY_ATTACHMENT].some((id) => req.path.includes(id))) {
+      return req;
+    }
+    let owner = user;
+    if (caller !== "student") {
+      this.owner ??= mintUsers(this.h, "student", 1).then(([u]) => u);
+      owner = await this.owner;
+    }
+    if (!owner) return req;
+    let ids = this.byUser.get(owner.id);
+    if (!ids) {
+      ids = this.create(owner.id);
+      this.byUser.set(owner.id, ids);
+    }
+    const own = await ids;
+    let path = req.path;
+    for (const [placeholder, id] of Object.entries(own)) path = path.replaceAll(placeholder, id);
+    return { ...req, path };
+  }
+
+  private async create(studentId: string): Promise<Record<string, string>> {
+    const db = this.h.database;
+    const rows = await adminQuery<{ id: string; status: string }>(
+      `WITH s AS (
+         -- Numbers of a year no real ticket has (1999), after those already taken.
+         SELECT st, (row_number() OVER ())::int
+                    + (SELECT coalesce(max(seq), 0) FROM tickets WHERE year = 1999) AS seq
+           FROM unnest(ARRAY['open', 'solved']) AS st
+       ), t AS (
+         INSERT INTO tickets (number, year, seq, student_id, subject, category, status, solved_at)
+         SELECT format('TKT-1999-%s', lpad(seq::text, 6, '0')), 1999, seq, $1, 'Fuzz ticket',
+                'other', st, CASE WHEN st = 'solved' THEN now() END
+           FROM s
+         RETURNING id, status, created_at
+       ), e AS (
+         INSERT INTO ticket_events (ticket_id, kind, data, created_at)
+         SELECT id, 'created', '{}', created_at FROM t
+       )
+       SELECT id, status FROM t`,
+      [studentId],
+      db,
+    );
+    const open = rows.find((r) => r.status === "open")?.id ?? "";
+    const solved = rows.find((r) => r.status === "solved")?.id ?? "";
+    const pdf = new TextEncoder().encode("%PDF-1.7\n%fuzz\n%%EOF\n");
+    const [attachment] = await adminQuery<{ id: string; object_key: string }>(
+      `INSERT INTO ticket_attachments (ticket_id, uploaded_by, file_name, content_type,
+                                       size_bytes, sha256, object_key)
+       VALUES ($1, $2, 'fuzz.pdf', 'application/pdf', $3, 'x', 'fuzz/' || gen_random_uuid())
+       RETURNING id, object_key`,
+      [open, studentId, pdf.byteLength],
+      db,
+    );
+    if (attachment) await this.h.env.FILES.put(attachment.object_key, pdf);
+    return {
+      [MY_TICKET]: open,
+      [MY_SOLVED_TICKET]: solved,
+      [MY_ATTACHMENT]: attachment?.id ?? "",
+    };
+  }
+}
+
+function ticketHints(): Hints {
+  const mine = fc.constant(MY_TICKET);
+  return {
+    "getTicket:id": fc.constantFrom(MY_TICKET, MY_SOLVED_TICKET),
+    "replyToTicket:id": mine,
+    "closeTicket:id": fc.constantFrom(MY_TICKET, MY_SOLVED_TICKET),
+    "rateTicket:id": fc.constant(MY_SOLVED_TICKET),
+    "uploadTicketAttachment:id": mine,
+    "getAttachment:id": fc.constant(MY_ATTACHMENT),
+    "getAdminTicket:id": fc.constantFrom(MY_TICKET, MY_SOLVED_TICKET),
+    "updateTicket:id": mine,
+    "updateTicket:status": fc.constantFrom("pending", "on_hold", "solved"),
+    "addTicketMessage:id": mine,
+    // `category` alone is a course's (catalogue hints).
+    "createTicket:category": fc.constantFrom("payment", "class", "recording", "other"),
+    // Left out: a random id is never the caller's own (422, tested in test/tickets).
+    "createTicket:enrolmentId": fc.constant(undefined),
+    "createTicket:paymentId": fc.constant(undefined),
+    "listTickets:category": fc.constantFrom("payment", "other"),
+    "getTicketStats:from": fc.constant("2026-01-01T00:00:00Z"),
+    "getTicketStats:to": fc.constantFrom("2099-01-01T00:00:00Z", "2026-12-31T18:30:00Z"),
   };
 }
 
@@ -709,6 +818,7 @@ describe("fuzzing every operation in /openapi.json", () => {
         const access = await accessOnce;
         const may = access.get(caller) ?? new Set<string>();
         const actor = new Actor(h, caller, premade);
+        const ownTickets = new OwnTickets(h);
 
         const failures: string[] = [];
         const statuses = new Map<number, number>();
@@ -730,6 +840,7 @@ describe("fuzzing every operation in /openapi.json", () => {
           const details = await fc.check(
             fc.asyncProperty(arbs.any, async (req) => {
               const token = await actor.token();
+              req = await ownTickets.personalise(req, caller, actor.current);
               const live = !actor.sessionMayHaveEnded;
               const out = await send(h, req, token);
               total++;

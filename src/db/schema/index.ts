@@ -17,5 +17,6 @@ export * from "./payments";
 export * from "./rate-limit-counters";
 export * from "./recordings";
 export * from "./sessions";
+export * from "./tickets";
 export * from "./users";
 export * from "./webhook-events";

@@ -61,6 +61,8 @@ export interface Operation {
   secured: boolean;
   params: Parameter[];
   body?: JsonSchema;
+  /** The body is a multipart/form-data upload (one `file` field), not JSON. */
+  multipart: boolean;
   /** Redirects the operation documents as its answer (e.g. 303 from the payment return). */
   redirects: number[];
 }
@@ -74,6 +76,7 @@ export function operations(doc: OpenApiDoc): Operation[] {
       secured: (op.security ?? []).some((s) => "bearerAuth" in s),
       params: op.parameters ?? [],
       body: op.requestBody?.content["application/json"]?.schema,
+      multipart: op.requestBody?.content["multipart/form-data"] !== undefined,
       redirects: Object.keys(op.responses)
         .filter((status) => /^3\d\d$/.test(status))
         .map(Number),
@@ -677,12 +680,51 @@ const json = (value: unknown) => ({
   payload: JSON.stringify(value) ?? "null",
 });
 
+const BOUNDARY = "fuzz-boundary-7MA4YWxkTrZu0gW";
+/** The smallest PNG there is: a valid upload for multipart operations. */
+const PNG_1X1 = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
+
+/** A multipart/form-data body with one `file` part holding `bytes`. */
+function multipart(name: string, bytes: Uint8Array): NonNullable<FuzzRequest["body"]> {
+  const enc = new TextEncoder();
+  const head = enc.encode(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\n` +
+      "Content-Type: application/octet-stream\r\n\r\n",
+  );
+  const tail = enc.encode(`\r\n--${BOUNDARY}--\r\n`);
+  const payload = new Uint8Array(head.length + bytes.length + tail.length);
+  payload.set(head, 0);
+  payload.set(bytes, head.length);
+  payload.set(tail, head.length + bytes.length);
+  return { contentType: `multipart/form-data; boundary=${BOUNDARY}`, payload };
+}
+
 function bodyArb(
   gen: Gen,
   op: Operation,
   mode: "valid" | "mixed",
   limits: Limits,
 ): fc.Arbitrary<FuzzRequest["body"]> {
+  if (op.multipart) {
+    const valid = fc
+      .constantFrom("photo.png", "..\\..\\x.png", "स्क्रीन.png")
+      .map((n) => multipart(n, PNG_1X1));
+    if (mode === "valid") return valid;
+    return weighted<FuzzRequest["body"]>(
+      [4, valid],
+      // Content that is not an allowed type, whatever the name says.
+      [2, fc.constant(multipart("page.png", new TextEncoder().encode("<html><script>x</script>")))],
+      [1, fc.constant(multipart("empty.png", new Uint8Array()))],
+      [1, fc.uint8Array({ maxLength: 256 }).map((b) => multipart("x.bin", b))],
+      [1, fc.constant(undefined)],
+      [1, fc.constant({ contentType: "application/json", payload: "{}" })],
+    );
+  }
   if (mode === "valid")
     return op.body ? validValue(gen, op.body).map(json) : fc.constant(undefined);
   const schemaValue = op.body ? mixedValue(gen, op.body) : fc.jsonValue({ maxDepth: 2 });
@@ -745,11 +787,19 @@ const AUTH_MANGLES: AuthMode[] = [
  */
 export function requestArbs(gen: Gen, op: Operation, caller: Caller, limits: Limits) {
   const anonymous = caller === "anonymous";
+  // Header parameters the operation requires (Idempotency-Key), as a client sends them.
+  const required = op.params.filter((p) => p.in === "header" && p.required);
+  const validHeaders = fc
+    .tuple(
+      headersArb("valid"),
+      fc.record(Object.fromEntries(required.map((p) => [p.name, headerValue(gen, op, p)]))),
+    )
+    .map(([a, b]) => ({ ...a, ...(b as Record<string, string>) }));
   const parts = {
     method: fc.constant(op.method),
     path: pathArb(gen, op, "valid"),
     query: queryArb(gen, op, "valid"),
-    headers: headersArb("valid"),
+    headers: validHeaders,
     body: bodyArb(gen, op, "valid", limits),
     auth: fc.constant<AuthMode>(anonymous ? "none" : "genuine"),
     hotIp: fc.constant(false),
@@ -779,6 +829,13 @@ export function requestArbs(gen: Gen, op: Operation, caller: Caller, limits: Lim
     hotIp: weighted([4, fc.constant(false)], [1, fc.constant(true)]),
   });
   return { valid, any: weighted<FuzzRequest>([1, valid], [2, focused], [2, mixed]) };
+}
+
+function headerValue(gen: Gen, op: Operation, p: Parameter): fc.Arbitrary<string> {
+  const hint = gen.hints[`${op.id}:${p.name}`] ?? gen.hints[p.name];
+  if (hint) return hint.map(String);
+  if (p.name.toLowerCase() === "idempotency-key") return fc.uuid();
+  return validValue(gen, p.schema).map(String);
 }
 
 function authorization(mode: AuthMode, token: string | undefined): string | undefined {

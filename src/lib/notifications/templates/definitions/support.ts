@@ -52,15 +52,18 @@ export const ticketReply = defineTemplate({
 });
 
 const STATUS = {
-  open: { label: "open", hint: "We will get back to you soon." },
-  in_progress: { label: "in progress", hint: "Someone from our team is working on it." },
-  waiting_on_customer: {
+  open: { label: "open", hint: "Our team is working on it and will get back to you soon." },
+  pending: {
     label: "waiting for your reply",
     hint: "We need a little more information from you: please reply on the ticket page.",
   },
-  resolved: {
-    label: "resolved",
-    hint: "If something is still wrong, reply on the ticket page and we will pick it up again.",
+  on_hold: {
+    label: "on hold",
+    hint: "We are waiting on someone outside our team and will update you as soon as we hear.",
+  },
+  solved: {
+    label: "solved",
+    hint: "If something is still wrong, reply on the ticket page within 7 days and we will pick it up again.",
   },
   closed: { label: "closed", hint: "If you need more help, open a new ticket." },
 } as const;
@@ -97,7 +100,7 @@ export const ticketStatus = defineTemplate({
     name: "Ishaan Mehta",
     ticketNumber: "TKT-2026-000123",
     subject: "Recording of Sunday's class is missing",
-    status: "resolved",
+    status: "solved",
     link: "https://learn.example.in/support/tickets/TKT-2026-000123",
   },
 });
