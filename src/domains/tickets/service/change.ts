@@ -56,7 +56,11 @@ export async function applyChange(
     patch.status = status;
     changed.status = [ticket.status, status];
     if (status === "solved") patch.solvedAt = now;
-    if (status === "open" && ticket.status === "solved") patch.solvedAt = null;
+    // A reopen clears solved_at, except on a rated ticket: tickets_guard (migration 0033)
+    // refuses a rating without solved_at, so there it stays (the solve that was rated).
+    if (status === "open" && ticket.status === "solved" && ticket.rating === null) {
+      patch.solvedAt = null;
+    }
     if (status === "closed") patch.closedAt = now;
     clocksMoved = true;
   }

@@ -1,5 +1,7 @@
 import { and, eq } from "drizzle-orm";
+import type { Ticket } from "../../../db/schema";
 import { ticketEvents, ticketMessages, tickets } from "../../../db/schema";
+import type { Reader } from "../../../db/transaction";
 import { runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
 import { AppError } from "../../../lib/errors";
@@ -9,7 +11,19 @@ import { richTextToPlain } from "../../../lib/sanitize";
 import type { ServiceContext } from "../../../lib/service-context";
 import type { RatingBody, StudentReplyBody, StudentTicket } from "../schemas";
 import { applyChange } from "./change";
-import { canRate, canReply, lockTicket, studentView, ticketNotFound, toSummary } from "./views";
+import {
+  canRate,
+  canReply,
+  lockTicket,
+  studentView,
+  supportFirstNames,
+  ticketNotFound,
+  toSummary,
+} from "./views";
+
+/** The student's view with the first names of who answered (read once the ticket is theirs). */
+const viewFor = async (ctx: ServiceContext, db: Reader, ticket: Ticket, now: Date) =>
+  studentView(db, ticket, now, await supportFirstNames(ctx.http, ticket.id));
 
 const deps = (ctx: ServiceContext) => ({
   config: ctx.config,
@@ -57,7 +71,7 @@ export async function getMyTicket(ctx: ServiceContext, id: string): Promise<Stud
       .from(tickets)
       .where(and(eq(tickets.id, id), eq(tickets.studentId, userId)));
     if (!ticket) throw ticketNotFound();
-    return studentView(db, ticket, new Date());
+    return viewFor(ctx, db, ticket, new Date());
   });
 }
 
@@ -117,7 +131,7 @@ export async function replyAsStudent(
       after: { messageId: message?.id, ...(changed.status ? { status: "open" } : {}) },
       before: changed.status ? { status: ticket.status } : null,
     });
-    const view = await studentView(tx, updated, now);
+    const view = await viewFor(ctx, tx, updated, now);
     await ctx.idempotency?.complete(tx, { status: 201, body: view });
     return view;
   });
@@ -131,7 +145,7 @@ export async function closeAsStudent(ctx: ServiceContext, id: string): Promise<S
     const ticket = await lockTicket(tx, id);
     if (ticket.studentId !== userId) throw ticketNotFound();
     const now = new Date();
-    if (ticket.status === "closed") return studentView(tx, ticket, now);
+    if (ticket.status === "closed") return viewFor(ctx, tx, ticket, now);
     const { ticket: updated } = await applyChange(
       tx,
       deps(ctx),
@@ -146,7 +160,7 @@ export async function closeAsStudent(ctx: ServiceContext, id: string): Promise<S
       before: { status: ticket.status },
       after: { status: "closed" },
     });
-    return studentView(tx, updated, now);
+    return viewFor(ctx, tx, updated, now);
   });
 }
 
@@ -196,6 +210,6 @@ export async function rateTicket(
       entityId: id,
       after: { score: input.score },
     });
-    return studentView(tx, updated, now);
+    return viewFor(ctx, tx, updated, now);
   });
 }

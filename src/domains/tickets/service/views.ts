@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import type { HttpDatabase } from "../../../db/client";
 import {
   type Ticket,
   type TicketAttachment,
@@ -8,7 +9,7 @@ import {
   tickets,
   users,
 } from "../../../db/schema";
-import type { Reader, Transaction } from "../../../db/transaction";
+import { type Reader, runAs, SYSTEM, type Transaction } from "../../../db/transaction";
 import { notFound } from "../../../lib/errors";
 import type { AttachmentView, StudentTicket, TicketSummary } from "../schemas";
 import { withinReopenWindow } from "./lifecycle";
@@ -69,14 +70,46 @@ export const canRate = (t: Ticket) =>
   t.rating === null && t.solvedAt !== null && (t.status === "solved" || t.status === "closed");
 
 /**
+ * The first names of the admins who wrote public replies on a ticket, by user id. A student's
+ * context reads only their own `users` row (RLS), so these are read as `system`, and only for
+ * the ticket's public support messages: call it once the caller is known to see the ticket.
+ */
+export async function supportFirstNames(
+  http: HttpDatabase,
+  ticketId: string,
+): Promise<ReadonlyMap<string, string | null>> {
+  const rows = await runAs(http, SYSTEM, (db) =>
+    db
+      .selectDistinct({ id: users.id, name: users.fullName })
+      .from(ticketMessages)
+      .innerJoin(users, eq(users.id, ticketMessages.authorId))
+      .where(
+        and(
+          eq(ticketMessages.ticketId, ticketId),
+          eq(ticketMessages.internal, false),
+          eq(ticketMessages.authorRole, "admin"),
+        ),
+      ),
+  );
+  return new Map(rows.map((r) => [r.id, firstName(r.name)]));
+}
+
+/**
  * The student's view of their ticket: public messages only (also filtered here, not only by
  * the policy that hides notes), attachments, and the public kinds of timeline event.
+ * `supportNames` (supportFirstNames) names who answered: the student's own context cannot.
  */
-export async function studentView(db: Reader, ticket: Ticket, now: Date): Promise<StudentTicket> {
+export async function studentView(
+  db: Reader,
+  ticket: Ticket,
+  now: Date,
+  supportNames: ReadonlyMap<string, string | null> = new Map(),
+): Promise<StudentTicket> {
   const [messages, attachments, events] = await Promise.all([
     db
       .select({
         id: ticketMessages.id,
+        authorId: ticketMessages.authorId,
         authorRole: ticketMessages.authorRole,
         bodyHtml: ticketMessages.bodyHtml,
         createdAt: ticketMessages.createdAt,
@@ -108,7 +141,10 @@ export async function studentView(db: Reader, ticket: Ticket, now: Date): Promis
       id: m.id,
       author: m.authorRole === "student" ? "student" : "support",
       // A student sees the first name of whoever answered, not their account.
-      authorName: m.authorRole === "student" ? (m.authorName ?? null) : firstName(m.authorName),
+      authorName:
+        m.authorRole === "student"
+          ? (m.authorName ?? null)
+          : (supportNames.get(m.authorId ?? "") ?? firstName(m.authorName)),
       bodyHtml: m.bodyHtml,
       createdAt: m.createdAt.toISOString(),
     })),
