@@ -1,10 +1,18 @@
 /** Building blocks for wire schemas: every string trimmed and bounded, emails normalised. */
 import { z } from "@hono/zod-openapi";
+import { stripUnsafe } from "./notifications/templates/format";
 import { sanitizeRichText } from "./sanitize";
 
 /** Postgres text cannot hold U+0000: refuse it here (400) rather than fail in the query (500). */
 const withoutNul = (value: string) => !value.includes("\u0000");
 const NUL_MESSAGE = "Must not contain the NUL character (U+0000)";
+
+/**
+ * Required text must say something once control and bidi-override characters are gone (what
+ * notification templates remove before rendering): a name or subject of only U+202E would
+ * otherwise be stored, then make every email that quotes it unrenderable.
+ */
+const visible = (value: string) => stripUnsafe(value).trim().length > 0;
 
 export const text = (opts: { min?: number; max: number }) =>
   z
@@ -12,7 +20,8 @@ export const text = (opts: { min?: number; max: number }) =>
     .trim()
     .min(opts.min ?? 1)
     .max(opts.max)
-    .refine(withoutNul, NUL_MESSAGE);
+    .refine(withoutNul, NUL_MESSAGE)
+    .refine((v) => (opts.min ?? 1) === 0 || visible(v), "Must contain visible characters");
 
 /** A free-text filter (an action, a code, an id as stored): trimmed, bounded, may be empty. */
 export const filterText = (max: number) =>

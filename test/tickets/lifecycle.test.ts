@@ -412,18 +412,17 @@ describe("rating", () => {
     expect(res.body).toMatchObject({ currentStatus: "closed", rated: false });
   });
 
-  // Was a 500: reopening cleared solved_at, which tickets_guard refuses on a rated ticket.
+  // Was a 500: reopening cleared solved_at, which 0033's tickets_guard refused on a rated ticket.
   it("a rated solved ticket still reopens, by the student's reply or the admin", async (t) => {
     const { h, student, admin, ticket } = await setup(t);
     await bringTo(h, admin, ticket.id, "solved");
-    const solvedAt = (await ticketRow(h, ticket.id))?.solvedAt;
     expect((await rate(h, student, ticket.id, { score: 2 })).status).toBe(200);
     const reply = await studentReply(h, student, ticket.id, "It broke again.");
     expect(reply.status, reply.text).toBe(201);
     expect(reply.body).toMatchObject({ status: "open", canReply: true, canRate: false });
     expect(reply.body.rating?.score).toBe(2);
-    // The rated solve is kept: a rating needs one (migration 0033).
-    expect((await ticketRow(h, ticket.id))?.solvedAt).toEqual(solvedAt);
+    // Reopened is not solved; the rating given stays (migration 0034).
+    expect((await ticketRow(h, ticket.id))?.solvedAt).toBeNull();
 
     expect((await patchTicket(h, admin, ticket.id, { status: "solved" })).status).toBe(200);
     const reopen = await patchTicket(h, admin, ticket.id, { status: "open" });

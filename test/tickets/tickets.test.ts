@@ -44,4 +44,18 @@ describe("opening a ticket", () => {
     const theirs = await h.get(`/v1/tickets/${ticket.id}`, { headers: other.auth });
     expect(theirs.status).toBe(404);
   });
+
+  it("a subject of only control or bidi characters is 400 (no email could quote it)", async (t) => {
+    const h = await Harness.init(t);
+    const student = await h.asStudent();
+    for (const subject of ["\u202E", "\u0007\u202A "]) {
+      const res = await h.post<unknown, { code: string; errors: { path: string }[] }>(
+        "/v1/tickets",
+        { subject, body: "Help", category: "other" },
+        { headers: { ...student.auth, "Idempotency-Key": crypto.randomUUID() } },
+      );
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.errors.map((e) => e.path)).toContain("subject");
+    }
+  });
 });

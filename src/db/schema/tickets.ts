@@ -99,9 +99,10 @@ export const tickets = pgTable(
       "tickets_sla_check",
       sql`${t.firstResponseSla} in ('ok', 'at_risk', 'breached') and ${t.resolutionSla} in ('ok', 'at_risk', 'breached')`,
     ),
+    // At least six digits: the millionth ticket of a year still fits.
     check(
       "tickets_number_check",
-      sql`${t.number} = format('TKT-%s-%s', ${t.year}, lpad(${t.seq}::text, 6, '0'))`,
+      sql`${t.number} = format('TKT-%s-%s', ${t.year}, lpad(${t.seq}::text, greatest(6, length(${t.seq}::text)), '0'))`,
     ),
     check("tickets_rating_check", sql`${t.rating} between 1 and 5`),
     check("tickets_rated_check", sql`(${t.rating} is null) = (${t.ratedAt} is null)`),
@@ -110,13 +111,20 @@ export const tickets = pgTable(
     index("tickets_created_idx").on(t.createdAt.desc(), t.id.desc()),
     index("tickets_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
     index("tickets_assignee_created_idx").on(t.assigneeId, t.createdAt.desc(), t.id.desc()),
-    // The SLA job: tickets whose next at-risk or due instant has come.
-    index("tickets_first_response_clock_idx")
+    // The SLA job: running clocks (open, on hold) whose at-risk or due instant has come and
+    // whose mark is behind it. Stopped clocks have null instants, so they drop out.
+    index("tickets_first_response_risk_idx")
       .on(t.firstResponseAtRiskAt)
-      .where(sql`${t.firstResponseAtRiskAt} is not null and ${t.firstResponseSla} <> 'breached'`),
-    index("tickets_resolution_clock_idx")
+      .where(sql`${t.firstResponseSla} = 'ok' and ${t.status} in ('open', 'on_hold')`),
+    index("tickets_first_response_due_idx")
+      .on(t.firstResponseDueAt)
+      .where(sql`${t.firstResponseSla} <> 'breached' and ${t.status} in ('open', 'on_hold')`),
+    index("tickets_resolution_risk_idx")
       .on(t.resolutionAtRiskAt)
-      .where(sql`${t.resolutionAtRiskAt} is not null and ${t.resolutionSla} <> 'breached'`),
+      .where(sql`${t.resolutionSla} = 'ok' and ${t.status} in ('open', 'on_hold')`),
+    index("tickets_resolution_due_idx")
+      .on(t.resolutionDueAt)
+      .where(sql`${t.resolutionSla} <> 'breached' and ${t.status} in ('open', 'on_hold')`),
     // Auto-close of solved tickets after 7 days.
     index("tickets_solved_idx").on(t.solvedAt).where(sql`${t.status} = 'solved'`),
     index("tickets_search_idx").using("gin", t.search),

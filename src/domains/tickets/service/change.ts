@@ -56,11 +56,8 @@ export async function applyChange(
     patch.status = status;
     changed.status = [ticket.status, status];
     if (status === "solved") patch.solvedAt = now;
-    // A reopen clears solved_at, except on a rated ticket: tickets_guard (migration 0033)
-    // refuses a rating without solved_at, so there it stays (the solve that was rated).
-    if (status === "open" && ticket.status === "solved" && ticket.rating === null) {
-      patch.solvedAt = null;
-    }
+    // A reopened ticket is not solved (a rating given before stays: migration 0034).
+    if (status === "open" && ticket.status === "solved") patch.solvedAt = null;
     if (status === "closed") patch.closedAt = now;
     clocksMoved = true;
   }
@@ -87,6 +84,7 @@ export async function applyChange(
     const due = ticket.firstResponseDueAt;
     if (due && now >= due && ticket.firstResponseSla !== "breached") {
       patch.firstResponseSla = "breached";
+      changed.firstResponseSla = [ticket.firstResponseSla, "breached"];
       events.push({
         kind: "sla_breached",
         data: { target: "first_response", dueAt: due.toISOString(), late: true },

@@ -54,7 +54,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 export const ticketNumber = () =>
-  z.string().regex(/^TKT-\d{4}-\d{6}$/, { message: "ticket numbers look like TKT-2026-000123" });
+  z.string().regex(/^TKT-\d{4}-\d{6,}$/, { message: "ticket numbers look like TKT-2026-000123" });
 
 /**
  * ₹ with Indian grouping and two decimals from integer paise, without float arithmetic:
