@@ -51,15 +51,19 @@ function clocksDue(t: Ticket, now: Date) {
 
 /** Marks tickets at risk or breached; returns how many marks were recorded. */
 export async function markSlaBreaches(db: Database, deps: Deps, now = new Date()): Promise<number> {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  // Only tickets with a mark to make: one already at risk whose due time is still ahead would
+  // otherwise match every run and, 200 of them, fill the batch so no other ticket is marked.
   const due = await runAs(db, SYSTEM, (tx) =>
     tx
       .select()
       .from(tickets)
       .where(
-        sql`(${tickets.firstResponseAtRiskAt} <= ${now.toISOString()}::timestamptz
-              and ${tickets.firstResponseSla} <> 'breached')
-         or (${tickets.resolutionAtRiskAt} <= ${now.toISOString()}::timestamptz
-              and ${tickets.resolutionSla} <> 'breached')`,
+        sql`(${tickets.firstRespondedAt} is null
+              and ((${tickets.firstResponseAtRiskAt} <= ${at} and ${tickets.firstResponseSla} = 'ok')
+                or (${tickets.firstResponseDueAt} <= ${at} and ${tickets.firstResponseSla} <> 'breached')))
+         or (${tickets.resolutionAtRiskAt} <= ${at} and ${tickets.resolutionSla} = 'ok')
+         or (${tickets.resolutionDueAt} <= ${at} and ${tickets.resolutionSla} <> 'breached')`,
       )
       .limit(BATCH),
   );

