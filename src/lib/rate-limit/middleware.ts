@@ -124,7 +124,13 @@ export function tooManyRequests(
 }
 
 /** Sets headers on the response, which may be immutable (a proxied response). */
-export function setResponseHeaders(c: Context<AppEnv>, headers: Record<string, string>) {
+export function setResponseHeaders(
+  c: Context<AppEnv>,
+  headers: Record<string, string>,
+  opts: { unlessSet?: boolean } = {},
+) {
+  // A route's own policy (set by an inner limiter) says more than the general one around it.
+  if (opts.unlessSet && c.res.headers.has("RateLimit-Policy")) return;
   try {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   } catch {

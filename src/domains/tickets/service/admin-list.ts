@@ -9,8 +9,8 @@ import { rowToAdminSummary, selectWithPeople } from "./admin";
 /** Missed a deadline: recorded by the job or a late reply, or a live due time already past. */
 export const breachedNow = sql`(${tickets.firstResponseSla} = 'breached'
   or ${tickets.resolutionSla} = 'breached'
-  or (${tickets.firstResponseDueAt} <= now() and ${tickets.firstRespondedAt} is null)
-  or ${tickets.resolutionDueAt} <= now())`;
+  or coalesce(${tickets.firstResponseDueAt} <= now() and ${tickets.firstRespondedAt} is null, false)
+  or coalesce(${tickets.resolutionDueAt} <= now(), false))`;
 
 /** Words in the subject or in any message or note (the GIN indexes of both). */
 function search(q: string): SQL {

@@ -19,9 +19,14 @@ import { REOPEN_WINDOW_MS } from "./lifecycle";
 import { adminTicketLink, notifyStatus, slaRecipients } from "./notify";
 
 const BATCH = 200;
+const MAX_BATCHES = 10;
 const RANK: Record<SlaStateValue, number> = { ok: 0, at_risk: 1, breached: 2 };
 
-type Deps = { outbox: Outbox; config: Pick<AppConfig, "APP_BASE_URL"> };
+type Deps = {
+  outbox: Outbox;
+  config: Pick<AppConfig, "APP_BASE_URL">;
+  warn?: (message: string, fields: Record<string, unknown>) => void;
+};
 
 type ClockName = "first_response" | "resolution";
 
@@ -54,22 +59,42 @@ export async function markSlaBreaches(db: Database, deps: Deps, now = new Date()
   const at = sql`${now.toISOString()}::timestamptz`;
   // Only tickets with a mark to make: one already at risk whose due time is still ahead would
   // otherwise match every run and, 200 of them, fill the batch so no other ticket is marked.
-  const due = await runAs(db, SYSTEM, (tx) =>
-    tx
-      .select()
-      .from(tickets)
-      .where(
-        sql`(${tickets.firstRespondedAt} is null
-              and ((${tickets.firstResponseAtRiskAt} <= ${at} and ${tickets.firstResponseSla} = 'ok')
-                or (${tickets.firstResponseDueAt} <= ${at} and ${tickets.firstResponseSla} <> 'breached')))
-         or (${tickets.resolutionAtRiskAt} <= ${at} and ${tickets.resolutionSla} = 'ok')
-         or (${tickets.resolutionDueAt} <= ${at} and ${tickets.resolutionSla} <> 'breached')`,
-      )
-      .limit(BATCH),
-  );
+  // Running clocks only (open, on hold: the partial indexes of migration 0034); soonest first.
+  const candidates = (afterId: string | null) =>
+    runAs(db, SYSTEM, (tx) =>
+      tx
+        .select()
+        .from(tickets)
+        .where(
+          sql`${tickets.status} in ('open', 'on_hold')
+           and ${afterId === null ? sql`true` : sql`${tickets.id} > ${afterId}`}
+           and ((${tickets.firstRespondedAt} is null
+                 and ((${tickets.firstResponseAtRiskAt} <= ${at} and ${tickets.firstResponseSla} = 'ok')
+                   or (${tickets.firstResponseDueAt} <= ${at} and ${tickets.firstResponseSla} <> 'breached')))
+             or (${tickets.resolutionAtRiskAt} <= ${at} and ${tickets.resolutionSla} = 'ok')
+             or (${tickets.resolutionDueAt} <= ${at} and ${tickets.resolutionSla} <> 'breached'))`,
+        )
+        .orderBy(tickets.id)
+        .limit(BATCH),
+    );
   let marked = 0;
-  for (const candidate of due) {
-    for (const clock of clocksDue(candidate, now)) {
+  // By id, batch after batch, so a ticket that cannot be marked (it fails below) never holds
+  // back the others; at most MAX_BATCHES batches a run, the rest next minute.
+  let afterId: string | null = null;
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    const due = await candidates(afterId);
+    for (const candidate of due) marked += await markTicket(db, deps, candidate, now);
+    if (due.length < BATCH) break;
+    afterId = due[due.length - 1]?.id ?? null;
+  }
+  return marked;
+}
+
+/** Records the marks one ticket is due, each in its own transaction; a failure is logged. */
+async function markTicket(db: Database, deps: Deps, candidate: Ticket, now: Date) {
+  let marked = 0;
+  for (const clock of clocksDue(candidate, now)) {
+    try {
       const done = await runAs(db, SYSTEM, async (tx) => {
         const first = clock.target === "first_response";
         const column = first ? tickets.firstResponseSla : tickets.resolutionSla;
@@ -132,52 +157,79 @@ export async function markSlaBreaches(db: Database, deps: Deps, now = new Date()
         return true;
       });
       if (done) marked++;
+    } catch (err) {
+      deps.warn?.("ticket SLA mark failed", {
+        ticketId: candidate.id,
+        error: err instanceof Error ? err.message.slice(0, 200) : "unknown",
+      });
     }
   }
   return marked;
 }
 
-/** Closes tickets solved 7 days ago or more; returns how many. */
+/**
+ * Closes tickets solved 7 days ago or more, each in its own transaction (one that fails, e.g.
+ * its notice cannot be queued, is logged and retried next run without holding back the rest);
+ * returns how many closed.
+ */
 export async function autoCloseSolved(db: Database, deps: Deps, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - REOPEN_WINDOW_MS);
-  return runAs(db, SYSTEM, async (tx) => {
-    const closed = await tx
-      .update(tickets)
-      .set({
-        status: "closed",
-        closedAt: now,
-        updatedAt: now,
-        lastActivityAt: now,
-        resolutionDueAt: null,
-        resolutionAtRiskAt: null,
-        firstResponseDueAt: null,
-        firstResponseAtRiskAt: null,
-      })
-      .where(
-        sql`${tickets.id} in (select id from ${tickets}
-              where ${and(eq(tickets.status, "solved"), lte(tickets.solvedAt, cutoff))}
-              order by ${tickets.solvedAt} limit ${BATCH} for update skip locked)`,
-      )
-      .returning();
-    for (const t of closed) {
-      const [event] = await tx
-        .insert(ticketEvents)
-        .values({
-          ticketId: t.id,
-          kind: "status_changed",
-          data: { from: "solved", to: "closed", reason: "auto" },
-          createdAt: now,
-        })
-        .returning({ id: ticketEvents.id });
-      await recordAudit(tx, JOB_AUDIT, {
-        action: "ticket.auto_closed",
-        entityType: "ticket",
-        entityId: t.id,
-        before: { status: "solved" },
-        after: { status: "closed" },
+  const due = await runAs(db, SYSTEM, (tx) =>
+    tx
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(and(eq(tickets.status, "solved"), lte(tickets.solvedAt, cutoff)))
+      .orderBy(tickets.solvedAt)
+      .limit(BATCH),
+  );
+  let closed = 0;
+  for (const { id } of due) {
+    try {
+      const done = await runAs(db, SYSTEM, async (tx) => {
+        // Still solved 7 days ago (a reply may have reopened it since it was read).
+        const [t] = await tx
+          .update(tickets)
+          .set({
+            status: "closed",
+            closedAt: now,
+            updatedAt: now,
+            lastActivityAt: now,
+            resolutionDueAt: null,
+            resolutionAtRiskAt: null,
+            firstResponseDueAt: null,
+            firstResponseAtRiskAt: null,
+          })
+          .where(
+            and(eq(tickets.id, id), eq(tickets.status, "solved"), lte(tickets.solvedAt, cutoff)),
+          )
+          .returning();
+        if (!t) return false;
+        const [event] = await tx
+          .insert(ticketEvents)
+          .values({
+            ticketId: t.id,
+            kind: "status_changed",
+            data: { from: "solved", to: "closed", reason: "auto" },
+            createdAt: now,
+          })
+          .returning({ id: ticketEvents.id });
+        await recordAudit(tx, JOB_AUDIT, {
+          action: "ticket.auto_closed",
+          entityType: "ticket",
+          entityId: t.id,
+          before: { status: "solved" },
+          after: { status: "closed" },
+        });
+        if (event) await notifyStatus(tx, deps, t, "closed", event.id);
+        return true;
       });
-      if (event) await notifyStatus(tx, deps, t, "closed", event.id);
+      if (done) closed++;
+    } catch (err) {
+      deps.warn?.("ticket auto-close failed", {
+        ticketId: id,
+        error: err instanceof Error ? err.message.slice(0, 200) : "unknown",
+      });
     }
-    return closed.length;
-  });
+  }
+  return closed;
 }

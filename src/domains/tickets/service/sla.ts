@@ -66,11 +66,12 @@ export function slaColumns(
     due: dueAt(start, target.resolution, timeline, cal, RESOLUTION_PAUSED),
     risk: atRiskAt(start, target.resolution, timeline, cal, RESOLUTION_PAUSED),
   };
+  // A stopped clock (no deadline) has no at-risk instant either: the job reads only running ones.
   return {
     firstResponseDueAt: first.due,
-    firstResponseAtRiskAt: first.risk,
+    firstResponseAtRiskAt: first.due ? first.risk : null,
     resolutionDueAt: resolution.due,
-    resolutionAtRiskAt: resolution.risk,
+    resolutionAtRiskAt: resolution.due ? resolution.risk : null,
   };
 }
 
