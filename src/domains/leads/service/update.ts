@@ -1,9 +1,10 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { type Contact, contactActivities, contacts, users } from "../../../db/schema";
-import { runAs, type Transaction } from "../../../db/transaction";
+import { eq, sql } from "drizzle-orm";
+import { type Contact, contactActivities, contacts } from "../../../db/schema";
+import { runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
 import { AppError, validationFailed } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
+import { assertAssignableAdmin } from "../../admin/public";
 import type { Lead, UpdateLeadBody } from "../schemas";
 import { canMove, NEXT_STATUSES } from "./pipeline";
 import { lockLead, toLead } from "./views";
@@ -59,7 +60,7 @@ export async function updateLead(
     }
 
     if (input.assigneeId !== undefined && input.assigneeId !== lead.assigneeId) {
-      if (input.assigneeId !== null) await assertAssignable(tx, input.assigneeId);
+      if (input.assigneeId !== null) await assertAssignableAdmin(tx, input.assigneeId, "lead");
       patch.assigneeId = input.assigneeId;
       activities.push({
         kind: "assignee_changed",
@@ -86,27 +87,6 @@ export async function updateLead(
     });
     return toLead(updated);
   });
-}
-
-/** An active admin or super admin, else 422. */
-async function assertAssignable(tx: Transaction, userId: string) {
-  const [user] = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(
-      and(
-        eq(users.id, userId),
-        eq(users.status, "active"),
-        inArray(users.role, ["admin", "super_admin"]),
-      ),
-    );
-  if (!user) {
-    throw new AppError({
-      code: "UNPROCESSABLE",
-      detail: "A lead can be assigned only to an active admin or super admin.",
-      errors: [{ path: "assigneeId", message: "Not an active admin or super admin" }],
-    });
-  }
 }
 
 const pick = (c: Contact, keys: string[]) =>

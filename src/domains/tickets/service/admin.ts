@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, type SQL } from "drizzle-orm";
+import { asc, eq, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import {
   type Ticket,
@@ -8,11 +8,12 @@ import {
   tickets,
   users,
 } from "../../../db/schema";
-import { type Reader, runAs, type Transaction } from "../../../db/transaction";
+import { type Reader, runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
-import { AppError, validationFailed } from "../../../lib/errors";
+import { validationFailed } from "../../../lib/errors";
 import { richTextToPlain } from "../../../lib/sanitize";
 import type { ServiceContext } from "../../../lib/service-context";
+import { assertAssignableAdmin } from "../../admin/public";
 import type { AdminReplyBody, AdminTicket, AdminTicketSummary, UpdateTicketBody } from "../schemas";
 import { applyChange } from "./change";
 import { ADMIN_NEXT, assertAdminMove } from "./lifecycle";
@@ -130,27 +131,6 @@ export async function adminView(
 export const getTicketForAdmin = (ctx: ServiceContext, id: string) =>
   runAs(ctx.http, ctx.actor, (db) => adminView(db, ctx.config, id, new Date()));
 
-/** An active admin or super admin, else 422. */
-async function assertAssignable(tx: Transaction, userId: string) {
-  const [user] = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(
-      and(
-        eq(users.id, userId),
-        eq(users.status, "active"),
-        inArray(users.role, ["admin", "super_admin"]),
-      ),
-    );
-  if (!user) {
-    throw new AppError({
-      code: "UNPROCESSABLE",
-      detail: "A ticket can be assigned only to an active admin or super admin.",
-      errors: [{ path: "assigneeId", message: "Not an active admin or super admin" }],
-    });
-  }
-}
-
 /**
  * `PATCH /v1/admin/tickets/{id}`: status (along the lifecycle, else 409 with the allowed next
  * states), priority (the SLA deadlines follow) and assignee. The current value again is no
@@ -177,7 +157,7 @@ export async function updateTicket(
       assertAdminMove(ticket.status, input.status);
     }
     if (input.assigneeId && input.assigneeId !== ticket.assigneeId) {
-      await assertAssignable(tx, input.assigneeId);
+      await assertAssignableAdmin(tx, input.assigneeId, "ticket");
     }
     const {
       ticket: updated,
