@@ -415,6 +415,59 @@ describe("the SLA job (markSlaBreaches)", () => {
   });
 });
 
+describe("pauses and late stops", () => {
+  it("a deadline missed just before the ticket was paused is still recorded as breached", async (t) => {
+    const h = await Harness.init(t, holidays(""));
+    const run = jobs(h);
+    t.onTestFinished(() => run.close());
+    const student = await h.asStudent();
+    const admin = await h.asAdmin();
+    const ticket = await openTicket(h, student);
+    await backdate(h, ticket.id, new Date(Date.now() - 30 * DAY));
+    await patchOk(h, admin, ticket.id, { priority: "urgent" });
+    // Paused after both deadlines passed, before the job ran: the used-up clocks keep their
+    // past due times, so the job still records both breaches.
+    await patchOk(h, admin, ticket.id, { status: "pending" });
+    await run.markSlaBreaches();
+    const row = await ticketRow(h, ticket.id);
+    expect(row.status).toBe("pending");
+    expect(row.firstResponseSla).toBe("breached");
+    expect(row.resolutionSla).toBe("breached");
+    expect(await eventsOf(h, ticket.id, "sla_breached")).toHaveLength(2);
+  });
+
+  it("an at-risk mark survives a pause and resume: one alert, not one per pause", async (t) => {
+    const h = await Harness.init(t, holidays(""));
+    const run = jobs(h);
+    t.onTestFinished(() => run.close());
+    const student = await h.asStudent();
+    const admin = await h.asAdmin();
+    const ticket = await openTicket(h, student);
+    await patchOk(h, admin, ticket.id, { priority: "urgent", assigneeId: admin.id });
+    const risk = (await ticketRow(h, ticket.id)).firstResponseAtRiskAt;
+    if (!risk) throw new Error("an open urgent ticket has an at-risk instant");
+    await run.markSlaBreaches(risk);
+    expect((await ticketRow(h, ticket.id)).firstResponseSla).toBe("at_risk");
+
+    await patchOk(h, admin, ticket.id, { status: "pending" });
+    expect((await ticketRow(h, ticket.id)).firstResponseSla).toBe("at_risk");
+    const reply = await h.post(
+      `/v1/tickets/${ticket.id}/replies`,
+      { body: "Here is the screenshot" },
+      { headers: student.auth },
+    );
+    expect(reply.status, reply.text).toBe(201);
+    const resumed = await ticketRow(h, ticket.id);
+    expect(resumed.status).toBe("open");
+    if (!resumed.firstResponseAtRiskAt) throw new Error("running again: an at-risk instant");
+    await run.markSlaBreaches(new Date(resumed.firstResponseAtRiskAt.getTime() + 1000));
+    expect(await eventsOf(h, ticket.id, "sla_at_risk")).toHaveLength(1);
+    expect(
+      (await slaNotices(h, ticket.id)).filter((n) => n.variables.state === "at_risk"),
+    ).toHaveLength(1);
+  });
+});
+
 describe("one ticket that cannot be handled never holds back the others", () => {
   it("a ticket whose notice cannot be rendered is skipped; the rest are marked and closed", async (t) => {
     const h = await Harness.init(t, holidays(""));

@@ -111,20 +111,20 @@ export const tickets = pgTable(
     index("tickets_created_idx").on(t.createdAt.desc(), t.id.desc()),
     index("tickets_status_created_idx").on(t.status, t.createdAt.desc(), t.id.desc()),
     index("tickets_assignee_created_idx").on(t.assigneeId, t.createdAt.desc(), t.id.desc()),
-    // The SLA job: running clocks (open, on hold) whose at-risk or due instant has come and
-    // whose mark is behind it. Stopped clocks have null instants, so they drop out.
+    // The SLA job: clocks whose at-risk or due instant has come and whose mark is behind it.
+    // A stopped clock with time left has null instants, so it drops out.
     index("tickets_first_response_risk_idx")
       .on(t.firstResponseAtRiskAt)
-      .where(sql`${t.firstResponseSla} = 'ok' and ${t.status} in ('open', 'on_hold')`),
+      .where(sql`${t.firstResponseSla} = 'ok'`),
     index("tickets_first_response_due_idx")
       .on(t.firstResponseDueAt)
-      .where(sql`${t.firstResponseSla} <> 'breached' and ${t.status} in ('open', 'on_hold')`),
+      .where(sql`${t.firstResponseSla} <> 'breached'`),
     index("tickets_resolution_risk_idx")
       .on(t.resolutionAtRiskAt)
-      .where(sql`${t.resolutionSla} = 'ok' and ${t.status} in ('open', 'on_hold')`),
+      .where(sql`${t.resolutionSla} = 'ok'`),
     index("tickets_resolution_due_idx")
       .on(t.resolutionDueAt)
-      .where(sql`${t.resolutionSla} <> 'breached' and ${t.status} in ('open', 'on_hold')`),
+      .where(sql`${t.resolutionSla} <> 'breached'`),
     // Auto-close of solved tickets after 7 days.
     index("tickets_solved_idx").on(t.solvedAt).where(sql`${t.status} = 'solved'`),
     index("tickets_search_idx").using("gin", t.search),

@@ -129,8 +129,10 @@ export function setResponseHeaders(
   headers: Record<string, string>,
   opts: { unlessSet?: boolean } = {},
 ) {
-  // A route's own policy (set by an inner limiter) says more than the general one around it.
-  if (opts.unlessSet && c.res.headers.has("RateLimit-Policy")) return;
+  // A route's own policy (set by an inner limiter) says more than the general one around it,
+  // and a denial's headers (from whichever limiter refused) are never replaced by an allowance.
+  const already = c.res.headers.has("RateLimit-Policy");
+  if (already && (opts.unlessSet || c.res.status === 429)) return;
   try {
     for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
   } catch {

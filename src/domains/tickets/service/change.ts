@@ -127,12 +127,21 @@ export async function applyChange(
     );
     Object.assign(patch, clocks);
     if (deps.admin) {
-      // A later deadline (lower priority, a pause) takes back an at-risk mark; a breach stays.
-      const backToOk = (risk: Date | null) => risk === null || risk > now;
-      if (ticket.firstResponseSla === "at_risk" && backToOk(clocks.firstResponseAtRiskAt)) {
+      // A later deadline on a running clock (a lower priority) takes back an at-risk mark; a
+      // paused or stopped clock keeps it (else every pause and resume would alert again), and
+      // a breach always stays.
+      const backToOk = (due: Date | null, risk: Date | null) =>
+        due !== null && (risk === null || risk > now);
+      if (
+        ticket.firstResponseSla === "at_risk" &&
+        backToOk(clocks.firstResponseDueAt, clocks.firstResponseAtRiskAt)
+      ) {
         patch.firstResponseSla = "ok";
       }
-      if (ticket.resolutionSla === "at_risk" && backToOk(clocks.resolutionAtRiskAt)) {
+      if (
+        ticket.resolutionSla === "at_risk" &&
+        backToOk(clocks.resolutionDueAt, clocks.resolutionAtRiskAt)
+      ) {
         patch.resolutionSla = "ok";
       }
     }

@@ -59,15 +59,15 @@ export async function markSlaBreaches(db: Database, deps: Deps, now = new Date()
   const at = sql`${now.toISOString()}::timestamptz`;
   // Only tickets with a mark to make: one already at risk whose due time is still ahead would
   // otherwise match every run and, 200 of them, fill the batch so no other ticket is marked.
-  // Running clocks only (open, on hold: the partial indexes of migration 0034); soonest first.
+  // Clocks with a mark to make (a stopped clock with time left has no instants; one used up
+  // before it stopped keeps its past due time, so a late pause or solve is still recorded).
   const candidates = (afterId: string | null) =>
     runAs(db, SYSTEM, (tx) =>
       tx
         .select()
         .from(tickets)
         .where(
-          sql`${tickets.status} in ('open', 'on_hold')
-           and ${afterId === null ? sql`true` : sql`${tickets.id} > ${afterId}`}
+          sql`${afterId === null ? sql`true` : sql`${tickets.id} > ${afterId}`}
            and ((${tickets.firstRespondedAt} is null
                  and ((${tickets.firstResponseAtRiskAt} <= ${at} and ${tickets.firstResponseSla} = 'ok')
                    or (${tickets.firstResponseDueAt} <= ${at} and ${tickets.firstResponseSla} <> 'breached')))
