@@ -353,3 +353,26 @@ describe("the upload rate limit", () => {
     expect(other.status, other.text).toBe(201);
   });
 });
+
+describe("when file storage (R2) is down", () => {
+  it("an upload is 503 with Retry-After and records nothing; a download is 503", async (t) => {
+    const h = await Harness.init(t);
+    const student = await h.asStudent();
+    const ticket = await openTicket(h, student);
+    const stored = await send(h, student, ticket.id, PNG, "before.png");
+    expect(stored.status, stored.text).toBe(201);
+    // The binding itself failing, as R2 does in an outage (every call rejects).
+    const down = () => Promise.reject(new Error("R2 unavailable"));
+    const broken = await Harness.init(t, {
+      env: { FILES: { put: down, get: down, head: down, delete: down } as unknown as R2Bucket },
+    });
+    const refused = await send(broken, student, ticket.id, PNG, "during.png");
+    expect(refused.status, refused.text).toBe(503);
+    expect(refused.headers.get("Retry-After")).toBe("5");
+    expect(refused.text).not.toContain("R2 unavailable");
+    expect(await rowsOf(h, ticket.id)).toHaveLength(1);
+    const url = String((stored.body as { url: string }).url);
+    const download = await broken.get(url, { headers: student.auth });
+    expect(download.status, download.text).toBe(503);
+  });
+});

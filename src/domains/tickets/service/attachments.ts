@@ -14,7 +14,7 @@ import {
 } from "../../../db/schema";
 import { runAs } from "../../../db/transaction";
 import { recordAudit } from "../../../lib/audit";
-import { AppError } from "../../../lib/errors";
+import { AppError, dependencyUnavailable } from "../../../lib/errors";
 import type { ServiceContext } from "../../../lib/service-context";
 import {
   ALLOWED_TYPES,
@@ -95,11 +95,16 @@ export async function uploadAttachment(
   const objectKey = `tickets/${ticketId}/${id}`;
   const fileName = sanitizeFileName(file.name, type.ext);
   const sha256 = hex(await crypto.subtle.digest("SHA-256", file.bytes));
-  await ctx.files.put(objectKey, file.bytes, {
-    httpMetadata: { contentType: type.mime },
-    customMetadata: { ticketId, uploadedBy: userId, sha256 },
-    sha256,
-  });
+  try {
+    await ctx.files.put(objectKey, file.bytes, {
+      httpMetadata: { contentType: type.mime },
+      customMetadata: { ticketId, uploadedBy: userId, sha256 },
+      sha256,
+    });
+  } catch (err) {
+    // Nothing was recorded: the client may retry the same upload.
+    throw dependencyUnavailable("file storage", err);
+  }
   try {
     return await runAs(ctx.db, ctx.actor, async (tx) => {
       const ticket = await lockTicket(tx, ticketId);
@@ -178,7 +183,9 @@ export async function downloadAttachment(
       .where(and(eq(ticketAttachments.id, id), admin ? undefined : eq(tickets.studentId, userId))),
   );
   if (!row) throw notFound();
-  const object = await ctx.files.get(row.attachment.objectKey);
+  const object = await ctx.files.get(row.attachment.objectKey).catch((err: unknown) => {
+    throw dependencyUnavailable("file storage", err);
+  });
   if (!object) throw notFound();
   const a = row.attachment;
   return {
