@@ -124,16 +124,33 @@ const UPSERT = `
 export const IDLE_GRACE_MS = 10 * 60_000;
 
 /**
+ * How much of a limit may be admitted from memory before it is written: at most this share of
+ * it (floored), so a limit under 20 is written on every admission. Writing is most of what a
+ * check costs (the object call aside); a key used steadily under a large limit pays it once per
+ * this many admissions or once per `FLUSH_DELAY_MS`, whichever comes first.
+ */
+export const UNFLUSHED_SHARE = 0.05;
+
+/**
+ * The longest an admission stays in memory only. Far shorter than the idle time after which the
+ * runtime evicts an object (about 10 s locally, over a minute on Cloudflare), so an idle object
+ * has always written everything; only an abrupt reset (a deploy, a crash) can lose what is
+ * unflushed, and that is at most `UNFLUSHED_SHARE` of the limit.
+ */
+export const FLUSH_DELAY_MS = 2_000;
+
+/**
  * Distributed rate limiter, one object per identity key (the caller picks `idFromName(key)`).
  *
- * Storage is the synchronous SQLite API: a check reads its rows, decides every limit and writes
- * the results in one synchronous turn, so no other request can interleave (exact under
- * concurrency without relying on input gates), and state survives eviction.
+ * A check reads its rows, decides every limit and records the results in one synchronous turn,
+ * so no other request can interleave: exact under any concurrency without relying on input gates.
  *
- * This instance is the only writer of its storage, so it keeps what it read or wrote in memory
- * (rows, the override, the pending alarm) and a check in the steady state runs one statement:
- * its write. Memory is dropped whenever storage could have changed without it (a failed write,
- * a reset, the alarm's deletions) and is gone anyway when the instance is evicted.
+ * This instance is the only writer of its storage, so memory is the truth while it lives (rows,
+ * the override, the pending alarm) and storage follows it: an admission is written at once when
+ * it takes a key's unflushed units past `UNFLUSHED_SHARE` of its limit (every admission, for a
+ * limit under 20), otherwise within `FLUSH_DELAY_MS` by a timer, together with everything else
+ * unflushed, in one transaction. Everything that reads or deletes storage (state, reset, the
+ * alarm) writes what is unflushed first.
  */
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -144,6 +161,9 @@ export class RateLimiter extends DurableObject<Env> {
   private override: Override | null | undefined;
   /** When the pending alarm fires (`null`: none), read once per instance, then kept in step. */
   private alarmAt: number | null = null;
+  /** Rows (by `rowId`) that memory holds newer than storage, with the units admitted since. */
+  private readonly unflushed = new Map<string, number>();
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -175,15 +195,14 @@ export class RateLimiter extends DurableObject<Env> {
     const allowed = blockedMs === 0 && evaluations.every((e) => e.evaluation.allowed);
 
     if (allowed) {
-      const writes = evaluations.filter((e) => e.spec.cost > 0);
-      // One statement is atomic by itself; several need a transaction to be all-or-nothing.
-      const write = () => {
-        for (const { spec, limit, evaluation } of writes) {
-          this.writeState(spec, limit, evaluation.next, evaluation.expiresAt);
-        }
-      };
-      this.guarded(() => (writes.length > 1 ? this.ctx.storage.transactionSync(write) : write()));
-      this.ensureAlarm(writes.map((e) => e.evaluation.expiresAt));
+      const expiries: number[] = [];
+      for (const { spec, limit, evaluation } of evaluations) {
+        if (spec.cost <= 0) continue;
+        this.recordState(spec, limit, evaluation.next, evaluation.expiresAt, spec.cost);
+        expiries.push(evaluation.expiresAt);
+      }
+      this.persist();
+      this.ensureAlarm(expiries);
     }
 
     return {
@@ -210,40 +229,37 @@ export class RateLimiter extends DurableObject<Env> {
         : null;
     const blockedMs = blockedUntil === null ? 0 : blockedUntil - now;
     const expiries: number[] = [];
-    const result = this.guarded(() =>
-      this.ctx.storage.transactionSync(() => {
-        const current = request.limits.map((spec) => {
-          const limit = effectiveLimit(spec.limit, override);
-          let state = stateOf(spec, this.readRow(spec.key, spec.name));
-          if (spec.consumed > 0) {
-            const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
-            state = used.next;
-            this.writeState(spec, limit, used.next, used.expiresAt);
-            expiries.push(used.expiresAt);
-          }
-          const evaluation = evaluateAlgorithm(
-            spec.algorithm,
-            state,
-            limit,
-            spec.windowMs,
-            spec.cost,
-            now,
-          );
-          return { spec, limit, state, evaluation };
-        });
-        const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
-        if (allowed) {
-          for (const c of current) {
-            if (c.spec.cost <= 0) continue;
-            c.state = c.evaluation.next;
-            this.writeState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt);
-            expiries.push(c.evaluation.expiresAt);
-          }
-        }
-        return { allowed, current };
-      }),
-    );
+    const current = request.limits.map((spec) => {
+      const limit = effectiveLimit(spec.limit, override);
+      let state = stateOf(spec, this.readRow(spec.key, spec.name));
+      if (spec.consumed > 0) {
+        const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
+        state = used.next;
+        this.recordState(spec, limit, used.next, used.expiresAt, spec.consumed);
+        expiries.push(used.expiresAt);
+      }
+      const evaluation = evaluateAlgorithm(
+        spec.algorithm,
+        state,
+        limit,
+        spec.windowMs,
+        spec.cost,
+        now,
+      );
+      return { spec, limit, state, evaluation };
+    });
+    const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
+    if (allowed) {
+      for (const c of current) {
+        if (c.spec.cost <= 0) continue;
+        c.state = c.evaluation.next;
+        this.recordState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt, c.spec.cost);
+        expiries.push(c.evaluation.expiresAt);
+      }
+    }
+    this.persist();
     this.ensureAlarm(expiries);
+    const result = { allowed, current };
     return {
       allowed: result.allowed,
       at: now,
@@ -265,40 +281,31 @@ export class RateLimiter extends DurableObject<Env> {
    */
   refund(request: RefundRequest): void {
     this.ensureSchema();
-    this.guarded(() =>
-      this.ctx.storage.transactionSync(() => {
-        for (const spec of request.limits) {
-          const stored = this.readRow(spec.key, spec.name);
-          if (!stored || spec.cost <= 0) continue;
-          const row = { ...stored };
-          if (row.algorithm === "gcra") {
-            const interval = row.window_ms / Math.max(1, row.limit_value);
-            row.tat = Math.max(row.tat - spec.cost * interval, 0);
-          } else {
-            const start = request.at - (request.at % row.window_ms);
-            if (row.window_start === start) {
-              row.curr_count = Math.max(0, row.curr_count - spec.cost);
-            } else if (row.window_start === start + row.window_ms) {
-              row.prev_count = Math.max(0, row.prev_count - spec.cost);
-            }
-          }
-          this.sql.exec(
-            "UPDATE rl_state SET prev_count = ?, curr_count = ?, tat = ? WHERE key = ? AND name = ?",
-            row.prev_count,
-            row.curr_count,
-            row.tat,
-            row.key,
-            row.name,
-          );
-          this.rows.set(rowId(row.key, row.name), row);
+    for (const spec of request.limits) {
+      const stored = this.readRow(spec.key, spec.name);
+      if (!stored || spec.cost <= 0) continue;
+      const row = { ...stored };
+      if (row.algorithm === "gcra") {
+        const interval = row.window_ms / Math.max(1, row.limit_value);
+        row.tat = Math.max(row.tat - spec.cost * interval, 0);
+      } else {
+        const start = request.at - (request.at % row.window_ms);
+        if (row.window_start === start) {
+          row.curr_count = Math.max(0, row.curr_count - spec.cost);
+        } else if (row.window_start === start + row.window_ms) {
+          row.prev_count = Math.max(0, row.prev_count - spec.cost);
         }
-      }),
-    );
+      }
+      // Giving units back admits nothing: losing it to a reset only errs on the strict side.
+      this.recordRow(row, 0);
+    }
+    this.persist();
   }
 
   /** Current state of this identity's counters (optionally only the named ones). */
   getState(names?: string[], now: number = Date.now()): ObjectState {
     this.ensureSchema();
+    this.flush();
     const rows = this.sql.exec<Row>("SELECT * FROM rl_state ORDER BY key, name").toArray();
     const limits: LimitState[] = rows
       .filter((row) => !names || names.includes(row.name))
@@ -316,6 +323,7 @@ export class RateLimiter extends DurableObject<Env> {
   /** Deletes counters (all, or the named ones). Overrides are kept: clear them explicitly. */
   reset(names?: string[]): { deleted: number } {
     this.ensureSchema();
+    this.flush(); // then the deletes below leave nothing unflushed to write back later
     this.rows.clear();
     if (!names) return { deleted: this.sql.exec("DELETE FROM rl_state").rowsWritten };
     let deleted = 0;
@@ -359,6 +367,7 @@ export class RateLimiter extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     this.ensureSchema();
+    this.flush(); // deletions below must see every admission
     const now = Date.now();
     if (
       this.sql.exec("DELETE FROM rl_state WHERE expires_at <= ?", now - IDLE_GRACE_MS).rowsWritten
@@ -410,15 +419,51 @@ export class RateLimiter extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(this.alarmAt);
   }
 
-  /** Runs storage writes; if they throw, what memory holds may no longer match storage. */
-  private guarded<T>(writes: () => T): T {
-    try {
-      return writes();
-    } catch (err) {
-      this.rows.clear();
-      this.override = undefined;
-      throw err;
+  /**
+   * Writes what is unflushed now if some row has passed its share of the limit, else makes
+   * sure the timer will. A failed write throws (the caller applies its failure mode) and keeps
+   * everything unflushed for the next attempt: memory still holds what was decided.
+   */
+  private persist() {
+    for (const [id, units] of this.unflushed) {
+      const row = this.rows.get(id);
+      if (row && units > Math.floor(row.limit_value * UNFLUSHED_SHARE)) {
+        this.flush();
+        return;
+      }
     }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush() {
+    if (this.flushTimer !== undefined || this.unflushed.size === 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      try {
+        this.flush();
+      } catch (err) {
+        console.error("rate limiter: writing counters failed; retrying", err);
+        this.scheduleFlush();
+      }
+    }, FLUSH_DELAY_MS);
+  }
+
+  /** Writes every unflushed row in one transaction (all or nothing). */
+  private flush() {
+    if (this.unflushed.size === 0) return;
+    this.ensureSchema();
+    const rows: Row[] = [];
+    for (const id of this.unflushed.keys()) {
+      const row = this.rows.get(id);
+      if (row) rows.push(row);
+    }
+    const write = () => {
+      for (const row of rows) this.upsert(row);
+    };
+    // One statement is atomic by itself; several need a transaction to be all-or-nothing.
+    if (rows.length > 1) this.ctx.storage.transactionSync(write);
+    else write();
+    this.unflushed.clear();
   }
 
   private readRow(key: string, name: string): Row | undefined {
@@ -430,13 +475,23 @@ export class RateLimiter extends DurableObject<Env> {
           .exec<Row>("SELECT * FROM rl_state WHERE key = ? AND name = ?", key, name)
           .toArray()[0] ?? null;
       // An object holds its identity's few counters; the bound only guards against misuse.
-      if (this.rows.size >= MAX_CACHED_ROWS) this.rows.clear();
+      if (this.rows.size >= MAX_CACHED_ROWS) {
+        this.flush();
+        this.rows.clear();
+      }
       this.rows.set(id, row);
     }
     return row ?? undefined;
   }
 
-  private writeState(spec: LimitSpec, limit: number, state: AlgorithmState, expiresAt: number) {
+  /** Memory takes the new state now; storage follows (see `persist`). */
+  private recordState(
+    spec: LimitSpec,
+    limit: number,
+    state: AlgorithmState,
+    expiresAt: number,
+    units: number,
+  ) {
     const sliding = "windowStart" in state ? state : undefined;
     const row: Row = {
       key: spec.key,
@@ -450,6 +505,16 @@ export class RateLimiter extends DurableObject<Env> {
       tat: "tat" in state ? state.tat : 0,
       expires_at: expiresAt,
     };
+    this.recordRow(row, units);
+  }
+
+  private recordRow(row: Row, units: number) {
+    const id = rowId(row.key, row.name);
+    this.rows.set(id, row);
+    this.unflushed.set(id, (this.unflushed.get(id) ?? 0) + units);
+  }
+
+  private upsert(row: Row) {
     this.sql.exec(
       UPSERT,
       row.key,
@@ -463,7 +528,6 @@ export class RateLimiter extends DurableObject<Env> {
       row.tat,
       row.expires_at,
     );
-    this.rows.set(rowId(row.key, row.name), row);
   }
 
   private readOverride(): Override | null {

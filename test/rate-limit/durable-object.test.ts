@@ -1,7 +1,12 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { IDLE_GRACE_MS, type RateLimiter } from "../../src/durable-objects/rate-limiter";
+import {
+  FLUSH_DELAY_MS,
+  IDLE_GRACE_MS,
+  type RateLimiter,
+  UNFLUSHED_SHARE,
+} from "../../src/durable-objects/rate-limiter";
 import type { Algorithm, LimitSpec } from "../../src/lib/rate-limit/types";
 
 const ns = env.RATE_LIMITER as DurableObjectNamespace<RateLimiter>;
@@ -157,6 +162,91 @@ describe("RateLimiter durable object", () => {
     expect(after.limits[0]?.remaining).toBe(0);
     await evictDurableObject(stub);
     expect((await stub.check({ limits: [spec(key, { limit: 5 })], now })).allowed).toBe(false);
+  });
+
+  describe("what reaches storage, and when", () => {
+    it.each<Algorithm>(["sliding-window", "gcra"])(
+      "%s: 250 concurrent checks at limit 200 admit exactly 200; an abrupt reset then forgets at most 5% of it",
+      async (algorithm) => {
+        const key = freshKey("share");
+        const stub = objectFor(key);
+        const limit = spec(key, { algorithm, limit: 200 });
+        const burst = async (n: number) => {
+          const results = await Promise.all(
+            Array.from({ length: n }, () => stub.check({ limits: [limit], now: base })),
+          );
+          return results.filter((r) => r.allowed).length;
+        };
+        expect(await burst(250)).toBe(200);
+        await evictDurableObject(stub); // a crash or deploy: memory is gone, no timer ran
+        const regained = await burst(250);
+        expect(regained).toBeLessThanOrEqual(Math.floor(200 * UNFLUSHED_SHARE));
+        expect(await burst(10)).toBe(0);
+      },
+    );
+
+    it("writes what is unflushed within FLUSH_DELAY_MS, so an idle object loses nothing", async () => {
+      const key = freshKey("timer");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 100 });
+      for (let i = 0; i < 3; i++) await stub.check({ limits: [limit], now: base });
+      await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
+      await evictDurableObject(stub);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(96);
+    });
+
+    it("an abrupt reset before the timer loses the unflushed admissions, and only those", async () => {
+      const key = freshKey("lost");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 100 });
+      for (let i = 0; i < 5; i++) await stub.check({ limits: [limit], now: base });
+      await evictDurableObject(stub);
+      // The 5 were in memory only: the count starts again (the documented bound).
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(99);
+      // The 6th unflushed admission writes all six.
+      for (let i = 0; i < 5; i++) await stub.check({ limits: [limit], now: base });
+      await evictDurableObject(stub);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(93);
+    });
+
+    it("state, reset and the idle alarm see unflushed admissions, and nothing comes back after them", async () => {
+      const key = freshKey("reads");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 100 });
+      for (let i = 0; i < 3; i++) await stub.check({ limits: [limit], now: base });
+      const [counter] = (await stub.getState()).limits;
+      expect(counter?.used).toBeGreaterThan(2.9);
+      await evictDurableObject(stub); // getState wrote them
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(96);
+
+      // Two counters unflushed; resetting one keeps the other's admissions.
+      const other = spec(key, { name: "other", limit: 100 });
+      await stub.check({ limits: [limit, other], now: base });
+      await stub.reset(["api"]);
+      await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
+      await evictDurableObject(stub);
+      const after = await stub.check({ limits: [limit, other], now: base });
+      expect(after.limits.map((l) => l.remaining)).toEqual([99, 98]);
+
+      // The alarm running while a live counter is unflushed keeps it (and its own schedule).
+      const live = freshKey("live-unflushed");
+      const liveStub = objectFor(live);
+      const liveLimit = spec(live, { limit: 100 });
+      for (let i = 0; i < 3; i++) await liveStub.check({ limits: [liveLimit], now: base });
+      expect(await runDurableObjectAlarm(liveStub)).toBe(true);
+      await evictDurableObject(liveStub);
+      const kept = await liveStub.check({ limits: [liveLimit], now: base });
+      expect(kept.limits[0]?.remaining).toBe(96);
+
+      // Long expired and unflushed: the alarm writes, then deletes it, and the storage with it.
+      const old = freshKey("old");
+      const idle = objectFor(old);
+      const oldLimit = spec(old, { limit: 100 });
+      await idle.check({ limits: [oldLimit], now: Date.now() - IDLE_GRACE_MS - 3 * MINUTE });
+      expect(await runDurableObjectAlarm(idle)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
+      expect((await idle.getState()).limits).toEqual([]);
+    });
   });
 
   describe("sliding window (injected clock)", () => {
@@ -430,29 +520,38 @@ describe("RateLimiter durable object", () => {
       });
     }
 
-    it("serves a key used steadily with one write per check: no schema, reads or new alarm", async () => {
+    it("serves a key used steadily under a large limit from memory: one write per 5% of the limit, no reads or new alarm", async () => {
       const key = freshKey("steady");
       const stub = objectFor(key);
-      // 100 per minute: each check's state expires 0.6 s after it. Checked as of 2 s ago, so
-      // by the time the alarm runs it has expired, as for a user who clicks every second or two.
+      // 100 per minute: up to 5 admissions may wait in memory; the 6th writes all 6.
       const limit = spec(key, { algorithm: "gcra", limit: 100 });
-      const ago = () => Date.now() - 2_000;
-      await stub.check({ limits: [limit], now: ago() });
-      expect((await stored(stub)).alarm).not.toBeNull();
-
-      for (let second = 0; second < 5; second++) {
-        // Another check a "second" later, after the alarm had its chance to run.
-        if (second > 0) expect(await runDurableObjectAlarm(stub)).toBe(true);
+      await stub.check({ limits: [limit] });
+      await stub.getState(); // writes it: the rounds below start with nothing unflushed
+      expect(Math.floor(100 * UNFLUSHED_SHARE)).toBe(5);
+      for (let round = 0; round < 3; round++) {
         const seen = await watch(stub, (instance) => {
-          for (let i = 0; i < 3; i++) {
-            expect(instance.check({ limits: [limit], now: ago() }).allowed).toBe(true);
-          }
+          for (let i = 0; i < 6; i++)
+            expect(instance.check({ limits: [limit] }).allowed).toBe(true);
         });
-        expect(seen).toEqual({ statements: Array(3).fill("INSERT INTO rl_state"), alarms: 0 });
+        expect(seen).toEqual({ statements: ["INSERT INTO rl_state"], alarms: 0 });
       }
-      const after = await stored(stub);
-      expect(after.rows).toBe(1);
-      expect(after.alarm).not.toBeNull();
+    });
+
+    it("writes every admission of a limit under 20 at once", async () => {
+      for (const [max, writesPerThreeChecks] of [
+        [19, 3],
+        [20, 1],
+      ] as const) {
+        const key = freshKey(`small-${max}`);
+        const stub = objectFor(key);
+        const limit = spec(key, { limit: max });
+        const seen = await watch(stub, (instance) => {
+          for (let i = 0; i < 3; i++) instance.check({ limits: [limit] });
+        });
+        expect(seen.statements.filter((q) => q === "INSERT INTO rl_state")).toHaveLength(
+          writesPerThreeChecks,
+        );
+      }
     });
 
     it("a new instance leaves a pending alarm alone, and sets one when none is pending", async () => {
