@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type AlgorithmState,
   consume,
+  type Evaluation,
   evaluateAlgorithm,
   gcra,
   limitResult,
@@ -164,6 +165,8 @@ export class RateLimiter extends DurableObject<Env> {
   /** Rows (by `rowId`) that memory holds newer than storage, with the units admitted since. */
   private readonly unflushed = new Map<string, number>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While `recordAll` runs: how to put back what it changed if its write fails. */
+  private undo: [string, Row | null | undefined, number | undefined][] | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -196,12 +199,13 @@ export class RateLimiter extends DurableObject<Env> {
 
     if (allowed) {
       const expiries: number[] = [];
-      for (const { spec, limit, evaluation } of evaluations) {
-        if (spec.cost <= 0) continue;
-        this.recordState(spec, limit, evaluation.next, evaluation.expiresAt, spec.cost);
-        expiries.push(evaluation.expiresAt);
-      }
-      this.persist();
+      this.recordAll(() => {
+        for (const { spec, limit, evaluation } of evaluations) {
+          if (spec.cost <= 0) continue;
+          this.recordState(spec, limit, evaluation.next, evaluation.expiresAt, spec.cost);
+          expiries.push(evaluation.expiresAt);
+        }
+      });
       this.ensureAlarm(expiries);
     }
 
@@ -216,8 +220,8 @@ export class RateLimiter extends DurableObject<Env> {
 
   /**
    * Fast mode's sync: records units isolates admitted on their own, then (when a limit has a
-   * `cost`) decides one request exactly like `check`, all in one synchronous transaction, and
-   * returns the resulting state so the isolate can adopt it.
+   * `cost`) decides one request exactly like `check`, all in one synchronous turn (all or
+   * nothing, see `recordAll`), and returns the resulting state so the isolate can adopt it.
    */
   reconcile(request: ReconcileRequest): ReconcileResult {
     const now = request.now ?? Date.now();
@@ -229,35 +233,43 @@ export class RateLimiter extends DurableObject<Env> {
         : null;
     const blockedMs = blockedUntil === null ? 0 : blockedUntil - now;
     const expiries: number[] = [];
-    const current = request.limits.map((spec) => {
-      const limit = effectiveLimit(spec.limit, override);
-      let state = stateOf(spec, this.readRow(spec.key, spec.name));
-      if (spec.consumed > 0) {
-        const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
-        state = used.next;
-        this.recordState(spec, limit, used.next, used.expiresAt, spec.consumed);
-        expiries.push(used.expiresAt);
+    let allowed = false;
+    let current: {
+      spec: ReconcileLimit;
+      limit: number;
+      state: AlgorithmState | undefined;
+      evaluation: Evaluation<AlgorithmState>;
+    }[] = [];
+    this.recordAll(() => {
+      current = request.limits.map((spec) => {
+        const limit = effectiveLimit(spec.limit, override);
+        let state = stateOf(spec, this.readRow(spec.key, spec.name));
+        if (spec.consumed > 0) {
+          const used = consume(spec.algorithm, state, limit, spec.windowMs, spec.consumed, now);
+          state = used.next;
+          this.recordState(spec, limit, used.next, used.expiresAt, spec.consumed);
+          expiries.push(used.expiresAt);
+        }
+        const evaluation = evaluateAlgorithm(
+          spec.algorithm,
+          state,
+          limit,
+          spec.windowMs,
+          spec.cost,
+          now,
+        );
+        return { spec, limit, state, evaluation };
+      });
+      allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
+      if (allowed) {
+        for (const c of current) {
+          if (c.spec.cost <= 0) continue;
+          c.state = c.evaluation.next;
+          this.recordState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt, c.spec.cost);
+          expiries.push(c.evaluation.expiresAt);
+        }
       }
-      const evaluation = evaluateAlgorithm(
-        spec.algorithm,
-        state,
-        limit,
-        spec.windowMs,
-        spec.cost,
-        now,
-      );
-      return { spec, limit, state, evaluation };
     });
-    const allowed = blockedMs === 0 && current.every((c) => c.evaluation.allowed);
-    if (allowed) {
-      for (const c of current) {
-        if (c.spec.cost <= 0) continue;
-        c.state = c.evaluation.next;
-        this.recordState(c.spec, c.limit, c.evaluation.next, c.evaluation.expiresAt, c.spec.cost);
-        expiries.push(c.evaluation.expiresAt);
-      }
-    }
-    this.persist();
     this.ensureAlarm(expiries);
     const result = { allowed, current };
     return {
@@ -281,25 +293,26 @@ export class RateLimiter extends DurableObject<Env> {
    */
   refund(request: RefundRequest): void {
     this.ensureSchema();
-    for (const spec of request.limits) {
-      const stored = this.readRow(spec.key, spec.name);
-      if (!stored || spec.cost <= 0) continue;
-      const row = { ...stored };
-      if (row.algorithm === "gcra") {
-        const interval = row.window_ms / Math.max(1, row.limit_value);
-        row.tat = Math.max(row.tat - spec.cost * interval, 0);
-      } else {
-        const start = request.at - (request.at % row.window_ms);
-        if (row.window_start === start) {
-          row.curr_count = Math.max(0, row.curr_count - spec.cost);
-        } else if (row.window_start === start + row.window_ms) {
-          row.prev_count = Math.max(0, row.prev_count - spec.cost);
+    this.recordAll(() => {
+      for (const spec of request.limits) {
+        const stored = this.readRow(spec.key, spec.name);
+        if (!stored || spec.cost <= 0) continue;
+        const row = { ...stored };
+        if (row.algorithm === "gcra") {
+          const interval = row.window_ms / Math.max(1, row.limit_value);
+          row.tat = Math.max(row.tat - spec.cost * interval, 0);
+        } else {
+          const start = request.at - (request.at % row.window_ms);
+          if (row.window_start === start) {
+            row.curr_count = Math.max(0, row.curr_count - spec.cost);
+          } else if (row.window_start === start + row.window_ms) {
+            row.prev_count = Math.max(0, row.prev_count - spec.cost);
+          }
         }
+        // Giving units back admits nothing: losing it to a reset only errs on the strict side.
+        this.recordRow(row, 0);
       }
-      // Giving units back admits nothing: losing it to a reset only errs on the strict side.
-      this.recordRow(row, 0);
-    }
-    this.persist();
+    });
   }
 
   /** Current state of this identity's counters (optionally only the named ones). */
@@ -323,9 +336,20 @@ export class RateLimiter extends DurableObject<Env> {
   /** Deletes counters (all, or the named ones). Overrides are kept: clear them explicitly. */
   reset(names?: string[]): { deleted: number } {
     this.ensureSchema();
-    this.flush(); // then the deletes below leave nothing unflushed to write back later
+    if (!names) {
+      // Everything goes: nothing unflushed is worth writing first.
+      this.unflushed.clear();
+      this.rows.clear();
+      return { deleted: this.sql.exec("DELETE FROM rl_state").rowsWritten };
+    }
+    // The named counters go; the others' unflushed admissions are written before memory is
+    // dropped, so none is lost or written back over the deletes.
+    for (const id of [...this.unflushed.keys()]) {
+      const row = this.rows.get(id);
+      if (!row || names.includes(row.name)) this.unflushed.delete(id);
+    }
+    this.flush();
     this.rows.clear();
-    if (!names) return { deleted: this.sql.exec("DELETE FROM rl_state").rowsWritten };
     let deleted = 0;
     for (const name of names) {
       deleted += this.sql.exec("DELETE FROM rl_state WHERE name = ?", name).rowsWritten;
@@ -336,6 +360,8 @@ export class RateLimiter extends DurableObject<Env> {
   setOverride(override: Override): Override {
     if (!Number.isFinite(override.expiresAt)) throw new RangeError("expiresAt must be a time");
     this.ensureSchema();
+    // Unflushed admissions were bounded by the old limit's share: write them before it changes.
+    this.flush();
     this.sql.exec(
       `INSERT INTO rl_override (id, limit_value, multiplier, blocked_until, expires_at)
        VALUES (1, ?, ?, ?, ?)
@@ -355,6 +381,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   clearOverride(): void {
     this.ensureSchema();
+    this.flush(); // as in setOverride
     this.sql.exec("DELETE FROM rl_override");
     this.override = null;
   }
@@ -420,32 +447,50 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Writes what is unflushed now if some row has passed its share of the limit, else makes
-   * sure the timer will. A failed write throws (the caller applies its failure mode) and keeps
-   * everything unflushed for the next attempt: memory still holds what was decided.
+   * Runs `record` (which changes rows in memory), then writes what is unflushed at once if some
+   * row has passed its share of the limit, else leaves it to the timer. All or nothing: if that
+   * write fails, this call's changes to memory are undone before the error goes to the caller
+   * (who applies its failure mode), so a refused call counts nothing, as before any deferral;
+   * earlier calls' admissions stay unflushed and the timer tries again.
    */
-  private persist() {
-    for (const [id, units] of this.unflushed) {
-      const row = this.rows.get(id);
-      if (row && units > Math.floor(row.limit_value * UNFLUSHED_SHARE)) {
-        this.flush();
-        return;
+  private recordAll(record: () => void) {
+    const undo: [string, Row | null | undefined, number | undefined][] = [];
+    this.undo = undo;
+    try {
+      record();
+      for (const [id, units] of this.unflushed) {
+        const row = this.rows.get(id);
+        if (row && units > Math.floor(row.limit_value * UNFLUSHED_SHARE)) {
+          this.flush();
+          break;
+        }
       }
+    } catch (err) {
+      for (const [id, row, units] of undo.reverse()) {
+        if (row === undefined) this.rows.delete(id);
+        else this.rows.set(id, row);
+        if (units === undefined) this.unflushed.delete(id);
+        else this.unflushed.set(id, units);
+      }
+      throw err;
+    } finally {
+      this.undo = undefined;
+      this.scheduleFlush();
     }
-    this.scheduleFlush();
   }
 
-  private scheduleFlush() {
+  private scheduleFlush(delayMs = FLUSH_DELAY_MS) {
     if (this.flushTimer !== undefined || this.unflushed.size === 0) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       try {
         this.flush();
       } catch (err) {
+        // Storage failing: back off (up to a minute) instead of retrying every 2 s forever.
         console.error("rate limiter: writing counters failed; retrying", err);
-        this.scheduleFlush();
+        this.scheduleFlush(Math.min(2 * delayMs, 60_000));
       }
-    }, FLUSH_DELAY_MS);
+    }, delayMs);
   }
 
   /** Writes every unflushed row in one transaction (all or nothing). */
@@ -510,6 +555,7 @@ export class RateLimiter extends DurableObject<Env> {
 
   private recordRow(row: Row, units: number) {
     const id = rowId(row.key, row.name);
+    this.undo?.push([id, this.rows.get(id), this.unflushed.get(id)]);
     this.rows.set(id, row);
     this.unflushed.set(id, (this.unflushed.get(id) ?? 0) + units);
   }

@@ -35,6 +35,31 @@ function spec(key: string, overrides: Partial<LimitSpec> = {}): LimitSpec {
 // A window-aligned base time near the real clock (so the idle alarm never sees it as stale).
 const base = Math.ceil(Date.now() / (60 * MINUTE)) * 60 * MINUTE;
 
+/** Storage as the object left it, read without going through the object's methods. */
+async function stored(stub: DurableObjectStub<RateLimiter>) {
+  return runInDurableObject(stub, async (_instance: RateLimiter, state) => {
+    const sql = state.storage.sql;
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .toArray()
+      .map((t) => t.name)
+      .filter((name) => name.startsWith("rl_"))
+      .sort();
+    const count = (table: string) =>
+      tables.includes(table)
+        ? sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n
+        : undefined;
+    return {
+      tables,
+      rows: count("rl_state"),
+      overrides: count("rl_override"),
+      alarm: await state.storage.getAlarm(),
+    };
+  });
+}
+
+const empty = { tables: [], rows: undefined, overrides: undefined, alarm: null };
+
 describe("RateLimiter durable object", () => {
   describe.each<Algorithm>(["sliding-window", "gcra"])("%s under concurrency", (algorithm) => {
     it("admits exactly L of C=50 concurrent checks at one key, 20 rounds", async () => {
@@ -245,7 +270,77 @@ describe("RateLimiter durable object", () => {
       await idle.check({ limits: [oldLimit], now: Date.now() - IDLE_GRACE_MS - 3 * MINUTE });
       expect(await runDurableObjectAlarm(idle)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
-      expect((await idle.getState()).limits).toEqual([]);
+      // No timer wrote it back (or made the tables again) after the storage was deleted.
+      expect(await stored(idle)).toEqual(empty);
+    });
+
+    it("a full reset drops unflushed admissions with the rest, and nothing is written back", async () => {
+      const key = freshKey("full-reset");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 100 });
+      for (let i = 0; i < 3; i++) await stub.check({ limits: [limit], now: base });
+      expect((await stub.reset()).deleted).toBe(0); // never written: nothing in storage yet
+      await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
+      expect((await stored(stub)).rows).toBe(0);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(99);
+    });
+
+    it("a write that fails refuses the call and counts nothing; the timer writes the rest later", async () => {
+      const key = freshKey("failing");
+      const stub = objectFor(key);
+      const small = spec(key, { name: "small", limit: 10 }); // written on every admission
+      const large = spec(key, { name: "large", limit: 100 }); // waits in memory
+      await stub.check({ limits: [large], now: base });
+      await runInDurableObject(stub, (instance: RateLimiter, state) => {
+        const sql = state.storage.sql;
+        const exec = sql.exec;
+        sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+          if (query.includes("INSERT INTO rl_state")) throw new Error("disk full");
+          return exec.call(sql, query, ...bindings);
+        }) as typeof sql.exec;
+        try {
+          expect(() => instance.check({ limits: [small, large], now: base })).toThrow("disk full");
+        } finally {
+          sql.exec = exec;
+        }
+      });
+      // The refused call consumed nothing, on either counter; the earlier admission is kept.
+      const next = await stub.check({ limits: [small, large], now: base });
+      expect(next.limits.map((l) => l.remaining)).toEqual([9, 98]);
+      await evictDurableObject(stub);
+      const after = await stub.check({ limits: [small, large], now: base });
+      expect(after.limits.map((l) => l.remaining)).toEqual([8, 97]);
+    });
+
+    it("writes unflushed admissions before an override changes the limit they were bounded by", async () => {
+      const key = freshKey("override-flush");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 10 });
+      // Active at `base` (which may be up to an hour ahead of the clock).
+      await stub.setOverride({ limit: 100, expiresAt: base + 10 * MINUTE });
+      for (let i = 0; i < 3; i++) {
+        expect((await stub.check({ limits: [limit], now: base })).limits[0]?.limit).toBe(100);
+      }
+      await stub.clearOverride();
+      await evictDurableObject(stub);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(6);
+    });
+
+    it("writes unflushed rows before dropping its row cache (more than 256 counters)", async () => {
+      const key = freshKey("many-rows");
+      const stub = objectFor(key);
+      const names = Array.from({ length: 300 }, (_, i) => `n${i}`);
+      await runInDurableObject(stub, (instance: RateLimiter) => {
+        for (const name of names) {
+          instance.check({ limits: [spec(key, { name, limit: 100 })], now: base });
+        }
+      });
+      await evictDurableObject(stub);
+      const first = await stub.check({
+        limits: [spec(key, { name: "n0", limit: 100 })],
+        now: base,
+      });
+      expect(first.limits[0]?.remaining).toBe(98);
     });
   });
 
@@ -375,31 +470,6 @@ describe("RateLimiter durable object", () => {
   });
 
   describe("idle cleanup", () => {
-    /** Storage as the object left it, read without going through the object's methods. */
-    async function stored(stub: DurableObjectStub<RateLimiter>) {
-      return runInDurableObject(stub, async (_instance: RateLimiter, state) => {
-        const sql = state.storage.sql;
-        const tables = sql
-          .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
-          .toArray()
-          .map((t) => t.name)
-          .filter((name) => name.startsWith("rl_"))
-          .sort();
-        const count = (table: string) =>
-          tables.includes(table)
-            ? sql.exec<{ n: number }>(`SELECT count(*) AS n FROM ${table}`).one().n
-            : undefined;
-        return {
-          tables,
-          rows: count("rl_state"),
-          overrides: count("rl_override"),
-          alarm: await state.storage.getAlarm(),
-        };
-      });
-    }
-
-    const empty = { tables: [], rows: undefined, overrides: undefined, alarm: null };
-
     it("deletes state idle past the grace period, then answers like a new object", async () => {
       const idleKey = freshKey("idle");
       const idle = objectFor(idleKey);
