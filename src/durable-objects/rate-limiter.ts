@@ -147,11 +147,13 @@ export const FLUSH_DELAY_MS = 2_000;
  * so no other request can interleave: exact under any concurrency without relying on input gates.
  *
  * This instance is the only writer of its storage, so memory is the truth while it lives (rows,
- * the override, the pending alarm) and storage follows it: an admission is written at once when
- * it takes a key's unflushed units past `UNFLUSHED_SHARE` of its limit (every admission, for a
- * limit under 20), otherwise within `FLUSH_DELAY_MS` by a timer, together with everything else
- * unflushed, in one transaction. Everything that reads or deletes storage (state, reset, the
- * alarm) writes what is unflushed first.
+ * the override, the pending alarm) and storage follows it. A call writes everything unflushed,
+ * in one transaction, when nothing was written for `FLUSH_DELAY_MS` or a key's unflushed units
+ * pass `UNFLUSHED_SHARE` of its limit (every admission, for a limit under 20); otherwise the
+ * admission waits for the next call that writes, or for a timer `FLUSH_DELAY_MS` later if none
+ * comes (a timer's event costs more than a write, so a key in steady use never fires one).
+ * Everything that reads or deletes storage (state, reset, the alarm) writes what is unflushed
+ * first.
  */
 export class RateLimiter extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -165,6 +167,8 @@ export class RateLimiter extends DurableObject<Env> {
   /** Rows (by `rowId`) that memory holds newer than storage, with the units admitted since. */
   private readonly unflushed = new Map<string, number>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a call of this instance last wrote counters itself (0: not yet). */
+  private lastFlushAt = 0;
   /** While `recordAll` runs: how to put back what it changed if its write fails. */
   private undo: [string, Row | null | undefined, number | undefined][] | undefined;
 
@@ -447,8 +451,9 @@ export class RateLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Runs `record` (which changes rows in memory), then writes what is unflushed at once if some
-   * row has passed its share of the limit, else leaves it to the timer. All or nothing: if that
+   * Runs `record` (which changes rows in memory), then writes what is unflushed at once if
+   * nothing was written for `FLUSH_DELAY_MS` or some row has passed its share of the limit,
+   * else leaves it to the next call or, if none comes in time, to the timer. All or nothing: if that
    * write fails, this call's changes to memory are undone before the error goes to the caller
    * (who applies its failure mode), so a refused call counts nothing, as before any deferral;
    * earlier calls' admissions stay unflushed and the timer tries again.
@@ -458,12 +463,14 @@ export class RateLimiter extends DurableObject<Env> {
     this.undo = undo;
     try {
       record();
-      for (const [id, units] of this.unflushed) {
-        const row = this.rows.get(id);
-        if (row && units > Math.floor(row.limit_value * UNFLUSHED_SHARE)) {
-          this.flush();
-          break;
-        }
+      // Nothing written for a while (a key used now and then, a new instance): write now, in
+      // this call, rather than pay a timer's own event for it later.
+      const now = Date.now();
+      if (now - this.lastFlushAt >= FLUSH_DELAY_MS || this.overShare()) {
+        this.flush();
+        // Only a call's own write counts: after the timer's, the next call would otherwise
+        // wait and arm another timer (one event per call for a key used every 2 s or so).
+        this.lastFlushAt = now;
       }
     } catch (err) {
       for (const [id, row, units] of undo.reverse()) {
@@ -477,6 +484,15 @@ export class RateLimiter extends DurableObject<Env> {
       this.undo = undefined;
       this.scheduleFlush();
     }
+  }
+
+  /** Whether some row's unflushed units have passed its share of the limit. */
+  private overShare(): boolean {
+    for (const [id, units] of this.unflushed) {
+      const row = this.rows.get(id);
+      if (row && units > Math.floor(row.limit_value * UNFLUSHED_SHARE)) return true;
+    }
+    return false;
   }
 
   private scheduleFlush(delayMs = FLUSH_DELAY_MS) {
@@ -509,6 +525,11 @@ export class RateLimiter extends DurableObject<Env> {
     if (rows.length > 1) this.ctx.storage.transactionSync(write);
     else write();
     this.unflushed.clear();
+    // Written by a call: the timer, if armed, has nothing left to do (and its event costs).
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
   }
 
   private readRow(key: string, name: string): Row | undefined {

@@ -224,14 +224,15 @@ describe("RateLimiter durable object", () => {
       const key = freshKey("lost");
       const stub = objectFor(key);
       const limit = spec(key, { limit: 100 });
+      // A new instance writes its first admission at once; the next four wait in memory.
       for (let i = 0; i < 5; i++) await stub.check({ limits: [limit], now: base });
       await evictDurableObject(stub);
-      // The 5 were in memory only: the count starts again (the documented bound).
-      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(99);
+      // The four were in memory only (within the documented bound): lost.
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(98);
       // The 6th unflushed admission writes all six.
-      for (let i = 0; i < 5; i++) await stub.check({ limits: [limit], now: base });
+      for (let i = 0; i < 6; i++) await stub.check({ limits: [limit], now: base });
       await evictDurableObject(stub);
-      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(93);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(91);
     });
 
     it("state, reset and the idle alarm see unflushed admissions, and nothing comes back after them", async () => {
@@ -279,7 +280,7 @@ describe("RateLimiter durable object", () => {
       const stub = objectFor(key);
       const limit = spec(key, { limit: 100 });
       for (let i = 0; i < 3; i++) await stub.check({ limits: [limit], now: base });
-      expect((await stub.reset()).deleted).toBe(0); // never written: nothing in storage yet
+      expect((await stub.reset()).deleted).toBe(1); // the first was written at once
       await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 500));
       expect((await stored(stub)).rows).toBe(0);
       expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(99);
@@ -336,11 +337,12 @@ describe("RateLimiter durable object", () => {
         }
       });
       await evictDurableObject(stub);
-      const first = await stub.check({
-        limits: [spec(key, { name: "n0", limit: 100 })],
+      // n0 was written at once (a new instance's first admission); n1 waited in memory.
+      const second = await stub.check({
+        limits: [spec(key, { name: "n1", limit: 100 })],
         now: base,
       });
-      expect(first.limits[0]?.remaining).toBe(98);
+      expect(second.limits[0]?.remaining).toBe(98);
     });
   });
 
@@ -607,10 +609,29 @@ describe("RateLimiter durable object", () => {
       }
     });
 
+    it("writes at once when nothing was written for FLUSH_DELAY_MS: a key used now and then needs no timer", async () => {
+      const key = freshKey("now-and-then");
+      const stub = objectFor(key);
+      const limit = spec(key, { limit: 100 });
+      const seen = await watch(stub, (instance) => {
+        instance.check({ limits: [limit], now: base }); // a new instance's first: written
+        instance.check({ limits: [limit], now: base }); // within 2 s of it: waits
+      });
+      expect(seen.statements.filter((q) => q === "INSERT INTO rl_state")).toHaveLength(1);
+      await new Promise((resolve) => setTimeout(resolve, FLUSH_DELAY_MS + 200));
+      // The timer wrote the second; the next call after a quiet spell writes itself at once.
+      const later = await watch(stub, (instance) => {
+        instance.check({ limits: [limit], now: base });
+      });
+      expect(later.statements.filter((q) => q === "INSERT INTO rl_state")).toHaveLength(1);
+      await evictDurableObject(stub);
+      expect((await stub.check({ limits: [limit], now: base })).limits[0]?.remaining).toBe(96);
+    });
+
     it("writes every admission of a limit under 20 at once", async () => {
       for (const [max, writesPerThreeChecks] of [
         [19, 3],
-        [20, 1],
+        [20, 2], // the first (a new instance writes at once), then every second one
       ] as const) {
         const key = freshKey(`small-${max}`);
         const stub = objectFor(key);
